@@ -1,0 +1,190 @@
+"""The `relais` command: init, demo, serve, worker, rules check, users create, register verify,
+workflows show."""
+
+import secrets
+import sys
+from pathlib import Path
+
+import typer
+
+from api.config import get_settings
+
+app = typer.Typer(help="Relais — gouvernance partagée / shared governance", no_args_is_help=True,
+                  pretty_exceptions_show_locals=False)
+rules_app = typer.Typer(help="Governance rules file")
+users_app = typer.Typer(help="People who can sign in")
+register_app = typer.Typer(help="The decision register")
+workflows_app = typer.Typer(help="Workflows from the rules")
+app.add_typer(rules_app, name="rules")
+app.add_typer(users_app, name="users")
+app.add_typer(register_app, name="register")
+app.add_typer(workflows_app, name="workflows")
+
+
+def _ensure_secret() -> None:
+    """A random secret key in .env the first time, so sessions are not signed with a default."""
+    import os
+
+    if os.environ.get("RELAIS_SECRET_KEY"):
+        return
+    env = Path(".env")
+    text = env.read_text() if env.exists() else ""
+    if "RELAIS_SECRET_KEY=" not in text:
+        env.write_text(text + ("" if not text or text.endswith("\n") else "\n")
+                       + f"RELAIS_SECRET_KEY={secrets.token_urlsafe(48)}\n")
+        get_settings.cache_clear()
+
+
+def _load_rules_or_exit(path: Path):
+    from api.rules.loader import RulesInvalid, load_rules
+
+    try:
+        return load_rules(path)
+    except RulesInvalid as exc:
+        for error in exc.errors:
+            typer.echo(str(error), err=True)
+        raise typer.Exit(1) from exc
+
+
+def _init() -> None:
+    from api.collective.setup import sync_from_rules
+    from api.db import Database
+    from api.rules.service import record_version
+    from migrations import upgrade
+
+    settings = get_settings()
+    loaded = _load_rules_or_exit(settings.rules_path)
+    upgrade(settings.database_url)
+    db = Database(settings.database_url)
+    with db.session() as session:
+        record_version(session, loaded)
+        sync_from_rules(session, loaded.rules)
+    db.dispose()
+
+
+@app.command()
+def init() -> None:
+    """Create or upgrade the database and load the rules (safe to run again)."""
+    _ensure_secret()
+    _init()
+    typer.echo("Base de données prête / database ready: " + get_settings().database_url)
+
+
+@app.command()
+def demo() -> None:
+    """Load the demo collective of seed 000 (does nothing if it is already there)."""
+    from api.db import Database
+    from api.demo import DEMO_PASSWORD, load_demo
+    from api.timeutil import local, now
+
+    _ensure_secret()
+    _init()
+    settings = get_settings()
+    loaded = _load_rules_or_exit(settings.rules_path)
+    db = Database(settings.database_url)
+    with db.session() as session:
+        accounts = load_demo(session, loaded.rules, local(now(), loaded.rules.collective.timezone).date())
+    db.dispose()
+    typer.echo("\nComptes de démonstration / demo accounts "
+               f"(mot de passe / password: {DEMO_PASSWORD}):")
+    for email, name in accounts:
+        typer.echo(f"  {email:40} {name}")
+
+
+@app.command()
+def serve(host: str | None = None, port: int | None = None, reload: bool = False) -> None:
+    """Start the web app (and its scheduler unless RELAIS_SCHEDULER_ENABLED=false)."""
+    import uvicorn
+
+    settings = get_settings()
+    typer.echo(f"Relais: {settings.base_url}")
+    uvicorn.run("api.asgi:app", host=host or settings.host, port=port or settings.port,
+                reload=reload, proxy_headers=True)
+
+
+@app.command()
+def worker() -> None:
+    """Run the scheduler on its own (set RELAIS_SCHEDULER_ENABLED=false on the web app)."""
+    try:
+        from notifications.worker import run_worker
+    except ModuleNotFoundError as exc:  # pragma: no cover
+        typer.echo(f"worker unavailable: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    run_worker(get_settings())
+
+
+@rules_app.command("check")
+def rules_check(file: Path) -> None:
+    """Validate a rules file; prints file:line: what is wrong, and exits non-zero on errors."""
+    loaded = _load_rules_or_exit(file)
+    typer.echo(f"{file}: OK ({len(loaded.rules.workflows)} workflows, "
+               f"{len(loaded.rules.decision_kinds)} decision kinds, version {loaded.content_hash[:12]})")
+
+
+@users_app.command("create")
+def users_create(email: str, name: str, admin: bool = False, language: str = "fr",
+                 password: str = typer.Option(..., prompt=True, hide_input=True,
+                                              confirmation_prompt=True)) -> None:
+    """Create a person who can sign in."""
+    from pydantic import ValidationError
+
+    from api.collective.schemas import PersonIn
+    from api.collective.service import create_person
+    from api.db import Database
+    from api.errors import AppError
+    from api.i18n import t
+
+    try:
+        data = PersonIn(email=email, name=name, is_admin=admin, language=language, password=password)
+    except ValidationError as exc:
+        for err in exc.errors():
+            typer.echo(f"{'.'.join(map(str, err['loc']))}: {err['msg']}", err=True)
+        raise typer.Exit(2) from exc
+    db = Database(get_settings().database_url)
+    try:
+        with db.sessionmaker() as session:
+            person = create_person(session, data, None)
+    except AppError as exc:
+        typer.echo(t(exc.key, language), err=True)
+        raise typer.Exit(1) from exc
+    finally:
+        db.dispose()
+    typer.echo(f"created person {person.id} <{person.email}>")
+
+
+@register_app.command("verify")
+def register_verify() -> None:
+    """Check the register's hash chain; names the first broken event and exits 1."""
+    from api.db import Database
+    from api.register.service import verify
+
+    db = Database(get_settings().database_url)
+    with db.sessionmaker() as session:
+        result = verify(session)
+    db.dispose()
+    if result.ok:
+        typer.echo(f"register OK: {result.checked} events verified")
+        return
+    typer.echo(f"register BROKEN at event {result.broken_seq}: {result.reason} "
+               f"({result.checked} events verified before it)", err=True)
+    raise typer.Exit(1)
+
+
+@workflows_app.command("show")
+def workflows_show(name: str) -> None:
+    """Print a workflow as a Mermaid state diagram."""
+    from workflows.engine import mermaid
+
+    loaded = _load_rules_or_exit(get_settings().rules_path)
+    if name not in loaded.rules.workflows:
+        typer.echo(f"unknown workflow {name!r}; known: {', '.join(loaded.rules.workflows)}", err=True)
+        raise typer.Exit(1)
+    typer.echo(mermaid(loaded.rules, name))
+
+
+def main() -> None:  # pragma: no cover
+    app(prog_name="relais", args=sys.argv[1:])
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

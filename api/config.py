@@ -1,0 +1,45 @@
+"""All settings in one place, read from RELAIS_* environment variables (or a .env file)."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RELAIS_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///./relais.db"
+    rules_path: Path = ROOT / "governance_rules.yaml"
+    # `relais init` writes a random key to .env; this default only serves tests and a first look.
+    secret_key: str = "dev-only-change-me"
+    base_url: str = "http://127.0.0.1:8000"
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    # The in-process scheduler; turn it off when `relais worker` runs on its own.
+    scheduler_enabled: bool = True
+    sweep_interval_seconds: int = 30
+
+    session_max_age_seconds: int = 8 * 3600
+    cookie_secure: bool = False
+    token_ttl_seconds: int = 12 * 3600
+    signin_max_failures: int = 5
+    signin_window_seconds: int = 15 * 60
+
+    # Email. With no SMTP host, messages stay in the outbox as a local mailbox (the demo shows them).
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = 10.0
+    smtp_connections: int = 2
+    mail_from: str = "Relais <relais@localhost>"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
