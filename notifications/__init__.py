@@ -1,0 +1,1 @@
+"""Reminders and email: deadlines from every area, an outbox, the scheduler, delivery."""
