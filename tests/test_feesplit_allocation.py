@@ -200,7 +200,9 @@ def test_the_preview_says_when_the_shares_come_out_even() -> None:
     result = allocate(1000, {"A": D(1), "B": D(4)})
     assert result.shares == {"A": 200, "B": 800}
     assert result.explain("fr")[1].startswith("Aucun cent ne restait")
-    assert result.explain("en")[1] == "No cent was left after rounding down: the shares come out even."
+    assert result.explain("en")[1] == (
+        "No cent was left after rounding down: the shares come out even."
+    )
 
 
 # --- properties ----------------------------------------------------------------------------
@@ -209,6 +211,10 @@ amounts = st.integers(min_value=0, max_value=10**10)
 weight = st.decimals(min_value=0, max_value=10**6, places=4, allow_nan=False,
                      allow_infinity=False)
 weight_lists = st.lists(weight, min_size=1, max_size=15).filter(lambda ws: any(w > 0 for w in ws))
+# Mostly a few repeated values, so equal remainders (ties) are common.
+tied_weight_lists = st.lists(
+    st.one_of(st.sampled_from([D(0), D(1), D(2), D("2.5")]), weight), min_size=1, max_size=15
+).filter(lambda ws: any(w > 0 for w in ws))
 
 
 def _named(ws: list[Decimal]) -> dict[str, Decimal]:
@@ -239,7 +245,7 @@ def test_equal_weights_give_shares_at_most_a_cent_apart(
     assert max(shares) - min(shares) <= 1
 
 
-@given(amounts, weight_lists, st.lists(st.integers(-5, 5), min_size=15, max_size=15),
+@given(amounts, tied_weight_lists, st.lists(st.integers(-2, 2), min_size=15, max_size=15),
        st.sampled_from(("cumulative_rounding", "alphabetical")), st.randoms())
 def test_the_order_partners_are_listed_in_never_changes_the_split(
     amount: int, ws: list[Decimal], prior: list[int], tie_break: str, rnd: random.Random

@@ -32,7 +32,8 @@ class AllocationError(ValueError):
 
     def __init__(self, code: str, field: object = None, **params: object):
         self.code, self.field, self.params = code, field, params
-        super().__init__(f"{code} ({field}): {params}" if field is not None else f"{code}: {params}")
+        where = f" ({field})" if field is not None else ""
+        super().__init__(f"{code}{where}: {params}")
 
 
 @dataclass(frozen=True)
