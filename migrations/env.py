@@ -1,4 +1,5 @@
 from alembic import context
+
 from api.areas import MODELS, _import_optional
 from api.db import Base, make_engine
 

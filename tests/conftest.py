@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 
 from api.areas import MODELS, _import_optional
 from api.config import ROOT, Settings
@@ -25,8 +25,9 @@ for _name in MODELS:
     _import_optional(_name)
 
 # Tests hash many passwords; the production cost parameters are kept out of the test run.
-import api.security  # noqa: E402
 from argon2 import PasswordHasher  # noqa: E402
+
+import api.security  # noqa: E402
 
 api.security._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
@@ -84,7 +85,8 @@ def sqlite_server_url(tmp_path_factory) -> str:
 
 
 def _empty_all_tables(database: Database) -> None:
-    tables = [t.name for t in Base.metadata.sorted_tables]
+    present = set(inspect(database.engine).get_table_names())
+    tables = [t.name for t in Base.metadata.sorted_tables if t.name in present]
     with database.engine.begin() as conn:
         if database.is_postgres:
             conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
