@@ -1,11 +1,230 @@
-"""Placeholder until the reminders area lands: planning does nothing yet."""
+"""Planning reminders: from a `Deadline` to outbox rows, idempotently.
 
+`plan_deadline` is called by the areas (through `notifications.deadlines.upsert_deadline`)
+in their own transaction. For each offset of the kind in the rules and each recipient who
+may see the item it computes `send_at = due_at - offset` (a negative offset is after the
+deadline), shifted into the collective's sending hours, and into the person's digest hour
+for digest readers. It then:
+
+* inserts the missing rows (INSERT ... ON CONFLICT DO NOTHING on the uniqueness key, so two
+  planners at once, a restart or a second call never plan twice);
+* cancels the planned rows of the same item whose due date differs (the deadline moved), whose
+  offset left the rules, or whose recipient left the list (for example has voted);
+* brings back a cancelled row whose key is wanted again (the deadline moved back).
+
+Reminders whose time has already passed when the deadline is planned are skipped, except the
+most recent missed one, which is planned "now" (a vote opened 3 hours before closing still
+gets its 4h reminder at once). Rows planned before the process went down are simply due when
+it comes back, and are sent once.
+
+Recipients who may not see a confidential item (staff observers for in-camera items) are
+dropped here, and checked again at delivery (seats may have changed in between).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from api.access import load_viewer
+from api.collective.models import Person
+from api.rules.schema import GovernanceRules, SendingHours
+from api.timeutil import as_utc, local, now
+from notifications import context
+from notifications.deadlines import Deadline
+from notifications.models import Mode, NotificationPreference, OutboxMessage, Status
 
-def plan_deadline(session: Session, deadline) -> None:  # noqa: ANN001
-    return None
+log = logging.getLogger("relais.notifications")
 
 
-def cancel(session: Session, kind: str, object_type: str, object_id: int) -> None:
-    return None
+# --- time helpers -----------------------------------------------------------------------
+
+def _hm(value: str) -> tuple[int, int]:
+    hour, minute = value.split(":")
+    return int(hour), int(minute)
+
+
+def _at(day: date, hour: int, minute: int, tz: str) -> datetime:
+    """The UTC instant of a wall-clock time (24:00 = next midnight); DST gaps roll forward."""
+    if hour == 24:
+        day, hour = day + timedelta(days=1), 0
+    wall = datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo(tz))
+    return as_utc(wall)
+
+
+def in_sending_hours(moment: datetime, hours: SendingHours | None, tz: str,
+                     not_after: datetime | None = None) -> datetime:
+    """Move `moment` into the sending window [start, end) of its local day: later to the
+    next opening; but if that would pass `not_after` (the deadline, for a reminder before
+    it), earlier to the last minute of the window before `moment`. Never skipped."""
+    if hours is None:
+        return moment
+    start, end = _hm(hours.start), _hm(hours.end)
+    if start >= end:  # an empty or reversed window: ignore it rather than lose mail
+        return moment
+    day = local(moment, tz).date()
+    opens, closes = _at(day, *start, tz), _at(day, *end, tz)
+    if opens <= moment < closes:
+        return moment
+    if moment < opens:
+        later = opens
+        earlier = _at(day - timedelta(days=1), *end, tz) - timedelta(minutes=1)
+    else:
+        later = _at(day + timedelta(days=1), *start, tz)
+        earlier = closes - timedelta(minutes=1)
+    if not_after is not None and later > not_after and earlier >= now() - timedelta(minutes=1):
+        return earlier
+    return later
+
+
+def next_digest_time(moment: datetime, hour: int, tz: str) -> datetime:
+    """The first digest hour (local) at or after `moment`."""
+    day = local(moment, tz).date()
+    candidate = _at(day, hour, 0, tz)
+    if candidate < moment:
+        candidate = _at(day + timedelta(days=1), hour, 0, tz)
+    return candidate
+
+
+# --- recipients and preferences ----------------------------------------------------------
+
+def preferences(session: Session, person_ids) -> dict[int, NotificationPreference]:
+    ids = list(person_ids)
+    if not ids:
+        return {}
+    rows = session.execute(select(NotificationPreference)
+                           .where(NotificationPreference.person_id.in_(ids))).scalars()
+    return {p.person_id: p for p in rows}
+
+
+def allowed_recipients(session: Session, deadline: Deadline, tz: str) -> dict[int, Person]:
+    """Active people of the list who may see the item. A must-never-happen: a staff observer
+    receiving anything about an in-camera item."""
+    if not deadline.recipient_ids:
+        return {}
+    people = session.execute(select(Person).where(Person.id.in_(sorted(deadline.recipient_ids)),
+                                                  Person.is_active.is_(True))).scalars().all()
+    if deadline.confidential_category is None:
+        return {p.id: p for p in people}
+    today = local(now(), tz).date()
+    allowed = {}
+    for person in people:
+        viewer = load_viewer(session, person, today)
+        if viewer.can_see(deadline.confidential_category, deadline.body_id):
+            allowed[person.id] = person
+    return allowed
+
+
+def schedule_time(rules: GovernanceRules, due_at: datetime, offset: int,
+                  pref: NotificationPreference | None) -> tuple[datetime, bool]:
+    """(send_at, digest) for one reminder."""
+    tz = rules.collective.timezone
+    raw = due_at - timedelta(seconds=offset)
+    not_after = due_at if offset > 0 else None
+    if pref is not None and pref.mode == Mode.digest:
+        at = next_digest_time(raw, pref.digest_hour, tz)
+        if not_after is None or at <= not_after:
+            return at, True
+    return in_sending_hours(raw, rules.collective.sending_hours, tz, not_after), False
+
+
+# --- planning ---------------------------------------------------------------------------
+
+def _insert_ignore(session: Session, rows: list[dict]) -> None:
+    if not rows:
+        return
+    table = OutboxMessage.__table__
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    session.execute(insert(table).on_conflict_do_nothing(), rows)
+
+
+def plan_deadline(session: Session, deadline: Deadline, rules: GovernanceRules | None = None) -> int:
+    """(Re)plan this deadline's reminders; returns how many rows were inserted or revived."""
+    rules = rules or context.rules()
+    kind = rules.reminders.kinds.get(deadline.kind)
+    if kind is None:
+        log.warning("no reminder kind %r in the rules; %s %s not planned", deadline.kind,
+                    deadline.object_type, deadline.object_id)
+        return 0
+    tz = rules.collective.timezone
+    current = now()
+    due_at = as_utc(deadline.due_at)
+    people = allowed_recipients(session, deadline, tz)
+    prefs = preferences(session, people)
+    offsets = kind.offset_seconds()
+
+    wanted: dict[tuple[int, int], dict] = {}
+    for pid, person in people.items():
+        pref = prefs.get(pid)
+        if pref is not None and deadline.kind in pref.muted:
+            continue
+        missed: tuple[datetime, int] | None = None
+        for offset in offsets:
+            send_at, digest = schedule_time(rules, due_at, offset, pref)
+            if send_at < current:
+                # Keep only the most recent missed reminder, and a "before" one only while
+                # the deadline is still ahead.
+                raw = due_at - timedelta(seconds=offset)
+                if (offset <= 0 or due_at > current) and (missed is None or raw > missed[0]):
+                    missed = (raw, offset)
+                continue
+            wanted[(offset, pid)] = _row(deadline, due_at, offset, person, send_at, digest)
+        if missed is not None:
+            wanted[(missed[1], pid)] = _row(deadline, due_at, missed[1], person, current, False)
+
+    existing = session.execute(
+        select(OutboxMessage.id, OutboxMessage.offset_seconds, OutboxMessage.recipient_id,
+               OutboxMessage.due_at, OutboxMessage.status)
+        .where(OutboxMessage.object_type == deadline.object_type,
+               OutboxMessage.object_id == deadline.object_id,
+               OutboxMessage.kind == deadline.kind)
+    ).all()
+    to_cancel, to_revive, present = [], [], set()
+    for row_id, offset, pid, row_due, status in existing:
+        same = as_utc(row_due) == due_at and (offset, pid) in wanted
+        if same:
+            present.add((offset, pid))
+            if status == Status.cancelled:
+                to_revive.append((row_id, wanted[(offset, pid)]))
+        elif status == Status.planned:
+            to_cancel.append(row_id)
+    if to_cancel:
+        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(to_cancel))
+                        .values(status=Status.cancelled, last_error="replanned"))
+    for row_id, row in to_revive:
+        session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(
+            status=Status.planned, send_at=row["send_at"], next_attempt_at=row["send_at"],
+            digest=row["digest"], last_error=None, attempts=0))
+    new_rows = [row for key, row in wanted.items() if key not in present]
+    _insert_ignore(session, new_rows)
+    return len(new_rows) + len(to_revive)
+
+
+def _row(deadline: Deadline, due_at: datetime, offset: int, person: Person, send_at: datetime,
+         digest: bool) -> dict:
+    return dict(kind=deadline.kind, object_type=deadline.object_type, object_id=deadline.object_id,
+                offset_seconds=offset, recipient_id=person.id, due_at=due_at, send_at=send_at,
+                next_attempt_at=send_at, digest=digest, status=Status.planned, attempts=0,
+                language=person.language or "fr", title_fr=deadline.title_fr[:300],
+                title_en=deadline.title_en[:300], path=deadline.path[:300],
+                confidential_category=deadline.confidential_category, body_id=deadline.body_id,
+                all_day=deadline.all_day, location=(deadline.location or None),
+                created_at=now())
+
+
+def cancel(session: Session, kind: str, object_type: str, object_id: int) -> int:
+    """Cancel the planned (not yet sent) reminders of this item."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.kind == kind, OutboxMessage.object_type == object_type,
+               OutboxMessage.object_id == object_id, OutboxMessage.status == Status.planned)
+        .values(status=Status.cancelled, last_error="cancelled")
+    )
+    return result.rowcount or 0

@@ -1,0 +1,336 @@
+"""Delivering due outbox rows: claim, render, send over pooled SMTP connections, record.
+
+1. **Claim** (short transaction): the due rows (`status` planned, or sending with an expired
+   lease, and `next_attempt_at <= now`, read through the index `ix_outbox_due`) are marked
+   `sending`, `attempts + 1`, with a lease (`next_attempt_at = now + lease`). On PostgreSQL
+   the SELECT is `FOR UPDATE SKIP LOCKED`, so several workers take disjoint rows; on SQLite
+   the transaction is `BEGIN IMMEDIATE`, so claims are serialised (one worker is the norm).
+2. **Send** outside any transaction, `settings.smtp_connections` aiosmtplib connections in
+   parallel, each reused for many messages (STARTTLS and login when configured).
+3. **Record** (short transaction): sent rows become `sent`; failures go back to `planned` with
+   `next_attempt_at = now + backoff_seconds * 2**(attempts-1)`, or `failed` after
+   `max_attempts`, with the error, shown to the admin who can retry them.
+
+With no SMTP host the rendered message is stored and the row becomes `local` (the local
+mailbox on /admin/outbox): the demo shows its emails without a mail server.
+
+Exactly once, and the one exception: if the process dies after the SMTP server accepted a
+message but before step 3 commits, the row stays `sending`; when its lease expires it is
+claimed again and sent again. The outcome is at most one duplicate per crash, carrying the
+same Message-ID (`<reminder-{row id}@domain>`), which mail clients collapse. Nothing is
+lost: a row is never left unsent without being retried or marked failed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import parseaddr
+
+import aiosmtplib
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from api.access import load_viewer
+from api.collective.models import Person
+from api.db import Database
+from api.timeutil import local, now
+from notifications import context, render
+from notifications.models import DUE_STATUSES, NotificationPreference, OutboxMessage, Status
+from notifications.planner import next_digest_time
+from notifications.service import SIGNIN_KIND
+
+log = logging.getLogger("relais.notifications")
+
+LEASE_SECONDS = 300
+BATCH_SIZE = 200
+
+
+class SmtpDown(Exception):
+    pass
+
+
+class SmtpPool:
+    """`size` reusable SMTP connections; `send` borrows one, reconnects a stale one once."""
+
+    def __init__(self, settings=None, size: int | None = None):
+        self.settings = settings or context.settings()
+        self.size = max(1, size or self.settings.smtp_connections)
+        self._idle: asyncio.Queue | None = None
+        self.down: str | None = None  # set when connecting fails: the rest of the batch waits
+
+    def _client(self) -> aiosmtplib.SMTP:
+        s = self.settings
+        return aiosmtplib.SMTP(hostname=s.smtp_host, port=s.smtp_port, username=s.smtp_username,
+                               password=s.smtp_password, start_tls=bool(s.smtp_starttls),
+                               timeout=s.smtp_timeout_seconds)
+
+    def _queue(self) -> asyncio.Queue:
+        if self._idle is None:
+            self._idle = asyncio.Queue()
+            for _ in range(self.size):
+                self._idle.put_nowait(self._client())
+        return self._idle
+
+    async def send(self, message: EmailMessage, sender: str, recipient: str) -> None:
+        if self.down:
+            raise SmtpDown(self.down)
+        queue = self._queue()
+        client = await queue.get()
+        try:
+            for attempt in (1, 2):
+                fresh = not client.is_connected
+                if fresh:
+                    try:
+                        await client.connect()
+                    except (OSError, aiosmtplib.SMTPException) as exc:
+                        self.down = f"{type(exc).__name__}: {exc}"
+                        client = self._client()
+                        raise SmtpDown(self.down) from exc
+                try:
+                    await client.send_message(message, sender=sender, recipients=[recipient])
+                    return
+                except aiosmtplib.SMTPResponseException:
+                    await _quietly(client.rset())
+                    raise
+                except (aiosmtplib.SMTPServerDisconnected, OSError):
+                    # A connection closed by the server while idle: reconnect once.
+                    await _quietly(client.quit())
+                    client = self._client()
+                    if fresh or attempt == 2:
+                        raise
+        finally:
+            queue.put_nowait(client)
+
+    async def close(self) -> None:
+        if self._idle is None:
+            return
+        while not self._idle.empty():
+            client = self._idle.get_nowait()
+            if client.is_connected:
+                await _quietly(client.quit())
+        self._idle = None
+
+
+async def _quietly(coro) -> None:
+    try:
+        await coro
+    except Exception:  # noqa: BLE001 - closing a broken connection
+        pass
+
+
+@dataclass
+class Job:
+    """One email to send: one row (immediate) or several rows of one person (digest)."""
+
+    rows: list[OutboxMessage]
+    person: Person
+    pref: NotificationPreference | None
+    message: EmailMessage | None = None
+    subject: str = ""
+    text: str = ""
+    html: str = ""
+    message_id: str = ""
+    error: str | None = None
+
+
+@dataclass
+class Claimed:
+    jobs: list[Job] = field(default_factory=list)
+    skipped: list[dict] = field(default_factory=list)  # cancelled / moved to the digest
+    at: datetime | None = None
+
+
+def claim(db: Database, digest: bool = False, limit: int = BATCH_SIZE,
+          lease_seconds: int = LEASE_SECONDS) -> Claimed:
+    """Take up to `limit` due rows for this worker (see the module docstring)."""
+    current = now()
+    result = Claimed(at=current)
+    with db.session() as session:
+        stmt = (select(OutboxMessage.id)
+                .where(OutboxMessage.status.in_([str(s) for s in DUE_STATUSES]),
+                       OutboxMessage.next_attempt_at <= current,
+                       OutboxMessage.digest.is_(digest))
+                .order_by(OutboxMessage.next_attempt_at).limit(limit))
+        if db.is_postgres:
+            stmt = stmt.with_for_update(skip_locked=True)
+        ids = list(session.execute(stmt).scalars())
+        if not ids:
+            return result
+        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids))
+                        .values(status=Status.sending, attempts=OutboxMessage.attempts + 1,
+                                next_attempt_at=current + timedelta(seconds=lease_seconds)),
+                        execution_options={"synchronize_session": False})
+        rows = list(session.execute(select(OutboxMessage).where(OutboxMessage.id.in_(ids))
+                                    .order_by(OutboxMessage.id)).scalars())
+        _decide(session, rows, digest, current, result)
+    return result
+
+
+def _decide(session: Session, rows: list[OutboxMessage], digest: bool, current: datetime,
+            result: Claimed) -> None:
+    """Checks made at sending time, since seats and preferences may have changed."""
+    rules = context.rules()
+    tz = rules.collective.timezone
+    person_ids = {r.recipient_id for r in rows}
+    people = {p.id: p for p in session.execute(select(Person).where(Person.id.in_(person_ids))).scalars()}
+    prefs = {p.person_id: p for p in session.execute(
+        select(NotificationPreference).where(NotificationPreference.person_id.in_(person_ids))).scalars()}
+    today = local(current, tz).date()
+    viewers: dict[int, object] = {}
+    groups: dict[int, list[OutboxMessage]] = {}
+    for row in rows:
+        person, pref = people.get(row.recipient_id), prefs.get(row.recipient_id)
+        reason = None
+        if person is None or not person.is_active:
+            reason = "inactive"
+        elif row.confidential_category is not None:
+            if person.id not in viewers:
+                viewers[person.id] = load_viewer(session, person, today)
+            if not viewers[person.id].can_see(row.confidential_category, row.body_id):
+                reason = "not_visible"
+        if reason is None and pref is not None and row.kind != SIGNIN_KIND:
+            if row.kind in pref.muted:
+                reason = "unsubscribed"
+            elif pref.paused_until is not None and pref.paused_until >= today:
+                reason = "paused"
+            elif not digest and pref.mode == "digest":
+                at = next_digest_time(current, pref.digest_hour, tz)
+                result.skipped.append({"id": row.id, "status": Status.planned, "digest": True,
+                                       "next_attempt_at": at, "attempts": row.attempts - 1,
+                                       "last_error": None})
+                continue
+        if reason is not None:
+            result.skipped.append({"id": row.id, "status": Status.cancelled, "digest": row.digest,
+                                   "next_attempt_at": row.next_attempt_at,
+                                   "attempts": row.attempts, "last_error": reason})
+            continue
+        if digest:
+            groups.setdefault(row.recipient_id, []).append(row)
+        else:
+            result.jobs.append(Job(rows=[row], person=person, pref=pref))
+    for pid, group in groups.items():
+        result.jobs.append(Job(rows=group, person=people[pid], pref=prefs.get(pid)))
+
+
+def prepare(job: Job, with_smtp: bool) -> None:
+    """Render the job's email (subject, text, HTML, ICS) and its stable Message-ID."""
+    row = job.rows[0]
+    lang = job.person.language or row.language
+    token = job.pref.unsubscribe_token if job.pref is not None else None
+    if row.kind == SIGNIN_KIND:
+        job.subject, job.text, job.html = row.subject or "", row.body_text or "", row.body_html or ""
+        job.message_id = render.message_id_for(row, "signin")
+        ics, unsubscribe = None, None
+    elif len(job.rows) > 1 or row.digest:
+        job.subject, job.text, job.html = render.render_digest(job.rows, lang, token)
+        job.message_id = render.message_id_for(min(r.id for r in job.rows), "digest")
+        ics = render.ics_for(job.rows, lang)
+        unsubscribe = f"{context.settings().base_url.rstrip('/')}/unsubscribe/{token}" if token else None
+    else:
+        job.subject, job.text, job.html = render.render_reminder(row, lang, token)
+        job.message_id = render.message_id_for(row)
+        ics = render.ics_for([row], lang)
+        unsubscribe = (f"{context.settings().base_url.rstrip('/')}/unsubscribe/{token}?kind={row.kind}"
+                       if token else None)
+    if with_smtp:
+        job.message = render.build_message(job.person.email, job.subject, job.text, job.html,
+                                           job.message_id, ics, unsubscribe)
+
+
+async def send_jobs(jobs: list[Job], pool: SmtpPool) -> None:
+    """Send every job, `pool.size` at a time; errors are kept on the job, never raised."""
+    sender = parseaddr(pool.settings.mail_from)[1] or "relais@localhost"
+    pool.down = None
+    queue: asyncio.Queue[Job] = asyncio.Queue()
+    for job in jobs:
+        queue.put_nowait(job)
+
+    async def lane() -> None:
+        while not queue.empty():
+            job = queue.get_nowait()
+            try:
+                await pool.send(job.message, sender, job.person.email)
+            except Exception as exc:  # noqa: BLE001 - recorded on the row
+                job.error = f"{type(exc).__name__}: {exc}"[:1000]
+
+    await asyncio.gather(*(lane() for _ in range(min(pool.size, len(jobs)) or 1)))
+
+
+def finish(db: Database, claimed: Claimed, local_mailbox: bool) -> None:
+    """Record the outcome of a claimed batch in one short transaction."""
+    delivery = context.rules().reminders.delivery
+    current = now()
+    updates: list[dict] = []
+    for job in claimed.jobs:
+        for row in job.rows:
+            values = {"id": row.id, "message_id": job.message_id, "subject": job.subject[:300],
+                      "last_error": job.error}
+            if job.error is None:
+                values.update(status=Status.local if local_mailbox else Status.sent, sent_at=current)
+                if local_mailbox:
+                    values.update(body_text=job.text, body_html=job.html)
+                elif row.kind == SIGNIN_KIND:  # the link is a secret: not kept once sent
+                    values.update(body_text=None, body_html=None)
+            elif row.attempts >= delivery.max_attempts:
+                values.update(status=Status.failed)
+            else:
+                backoff = delivery.backoff_seconds * 2 ** max(0, row.attempts - 1)
+                values.update(status=Status.planned,
+                              next_attempt_at=current + timedelta(seconds=backoff))
+            updates.append(values)
+    with db.session() as session:
+        for group in _same_keys(updates + claimed.skipped):
+            session.execute(update(OutboxMessage), group)
+
+
+def _same_keys(rows: list[dict]) -> list[list[dict]]:
+    groups: dict[tuple, list[dict]] = {}
+    for row in rows:
+        groups.setdefault(tuple(sorted(row)), []).append(row)
+    return list(groups.values())
+
+
+@dataclass
+class Report:
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+    batches: int = 0
+
+
+async def deliver_due(db: Database, *, digest: bool = False, pool: SmtpPool | None = None,
+                      batch_size: int = BATCH_SIZE, max_batches: int | None = None,
+                      lease_seconds: int = LEASE_SECONDS) -> Report:
+    """Deliver every due row (or digest), batch after batch, until none is due."""
+    settings = context.settings()
+    local_mailbox = not settings.smtp_host
+    own_pool = pool is None and not local_mailbox
+    if own_pool:
+        pool = SmtpPool(settings)
+    report = Report()
+    try:
+        while max_batches is None or report.batches < max_batches:
+            claimed = await asyncio.to_thread(claim, db, digest, batch_size, lease_seconds)
+            if not claimed.jobs and not claimed.skipped:
+                break
+            report.batches += 1
+            for job in claimed.jobs:
+                prepare(job, with_smtp=not local_mailbox)
+            if not local_mailbox and claimed.jobs:
+                await send_jobs(claimed.jobs, pool)
+            await asyncio.to_thread(finish, db, claimed, local_mailbox)
+            errors = sum(1 for j in claimed.jobs if j.error)
+            report.sent += len(claimed.jobs) - errors
+            report.failed += errors
+            report.skipped += len(claimed.skipped)
+            if errors and pool is not None and pool.down:
+                log.warning("SMTP unavailable (%s); %d message(s) will be retried", pool.down, errors)
+                break
+    finally:
+        if own_pool:
+            await pool.close()
+    return report
