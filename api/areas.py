@@ -24,6 +24,7 @@ ROUTERS = [
     ("api.committees.pages", "router"),
     ("notifications.routes", "router"),
     ("notifications.pages", "router"),
+    ("api.calendar.routes", "router"),
     ("api.dashboard", "router"),
 ]
 
