@@ -206,6 +206,7 @@ def share_rows(allocation: Allocation, weights: dict[int, Decimal], names: dict[
         rows.append({
             "organisation_id": org_id, "organisation": names[org_id],
             "weight": _weight_text(weights[org_id]),
+            "weight_display": weight_text(weights[org_id], lang),
             "amount_cents": allocation.shares[org_id],
             "amount": str(from_cents(allocation.shares[org_id])),
             "exact_cents": _fraction_text(exact),
@@ -217,8 +218,14 @@ def share_rows(allocation: Allocation, weights: dict[int, Decimal], names: dict[
 
 
 def _weight_text(weight: Decimal) -> str:
-    text = f"{weight.normalize():f}"
+    """12.5000 -> '12.5', 100.0000 -> '100' (never '1E+2')."""
+    text = f"{Decimal(weight).normalize():f}"
     return text
+
+
+def weight_text(weight: Decimal, lang: str) -> str:
+    text = _weight_text(weight)
+    return text.replace(".", ",") if lang == "fr" else text
 
 
 def _fraction_text(value: Fraction) -> str:
@@ -252,7 +259,8 @@ def preview_out(p: Preview, lang: str) -> dict:
         "amount_cents": c.amount_cents, "amount": str(from_cents(c.amount_cents)),
         "period": c.period, "grant_id": c.grant_id, "year": c.year,
         "weight_unit": p.weight_unit,
-        "shares": [{k: v for k, v in r.items() if k not in ("display", "exact_display")}
+        "shares": [{k: v for k, v in r.items()
+                    if k not in ("display", "exact_display", "weight_display")}
                    for r in p.rows],
         "total_cents": sum(p.allocation.shares.values()),
         "explanation": p.explanation,
@@ -413,7 +421,7 @@ def record_shares(session: Session, rules: GovernanceRules, split: FeeSplit, act
                            "amount_cents": allocation.shares[k],
                            "rounding_cents": allocation.rounding[k]}
                           for k in sorted(weights, key=lambda k: names[k])],
-               "explanation": allocation.explain(collective_lang)},
+               "explanation": {"fr": allocation.explain("fr"), "en": allocation.explain("en")}},
         confidential_category=split.confidential_category, body_id=split.body_id,
     )
 
@@ -539,6 +547,14 @@ def today_for(rules: GovernanceRules, at: datetime | None = None) -> date:
 
 
 # --- weights from the logged workload (committees area, when present) -----------------------
+
+def workload_available() -> bool:
+    try:
+        from api.committees.service import workload_by_organisation  # noqa: F401
+    except (ModuleNotFoundError, ImportError):
+        return False
+    return True
+
 
 def workload_weights(session: Session, partners: Iterable[int], start: date,
                      end: date) -> dict[int, Decimal] | None:

@@ -1,19 +1,22 @@
-"""Helpers for the fee-split stories: organisation ids by name, voting through the services."""
+"""Helpers for the fee-split stories: organisation ids by name, a split proposed and adopted
+through the real API (the chair opens the vote, the members who are not recused vote yes)."""
 
-from sqlalchemy import select
+import re
 
-from api.access import load_viewer
-from api.collective.models import Organisation, Person
-from api.feesplit import service as feesplit
-from tests.conftest import CHAIR, MEMBERS
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
-HAN_DROITS = "Han-Droits"
-CJM = "Corporation Jeunesse Memphrémagog"
-MEM = "Memphré en Mouvement"
-CJE = "Carrefour jeunesse-emploi Memphrémagog"
-CIUSSS = "CIUSSS de l'Estrie-CHUS"
-ZONE_LIBRE = "Zone Libre"
-NEUTRAL = MEMBERS[1]  # CIUSSS: not a community partner, never recused from a fee split
+from api.collective.models import Organisation
+from tests.conftest import CHAIR, DEMO_PASSWORD, MEMBERS, token_for
+
+HAN_DROITS = "Han-Droits"  # treasurer's organisation (community)
+CJM = "Corporation Jeunesse Memphrémagog"  # secretary's organisation (community)
+MEM = "Memphré en Mouvement"  # a member's organisation (community)
+CJE = "Carrefour jeunesse-emploi Memphrémagog"  # the chair's organisation (community)
+CIUSSS = "CIUSSS de l'Estrie-CHUS"  # public institution: never eligible
+ZONE_LIBRE = "Zone Libre"  # community, but no seat on the executive committee
+NEUTRAL = MEMBERS[1]  # the CIUSSS member: never a beneficiary, never recused
+THREE = (HAN_DROITS, CJM, MEM)
 
 
 def org_ids(app) -> dict[str, int]:
@@ -21,19 +24,56 @@ def org_ids(app) -> dict[str, int]:
         return {o.name: o.id for o in session.execute(select(Organisation)).scalars()}
 
 
-def adopt(app, decision_id: int, voters=(CHAIR, NEUTRAL)) -> None:
-    """The chair opens the vote; the voters who are not recused vote yes; it closes early."""
-    from api.decisions import service as decisions
+def payload(app, amount="1 000,00", period="2026-2027", weights=None, **extra) -> dict:
+    ids = org_ids(app)
+    weights = weights or {name: "1" for name in THREE}
+    return {"amount": amount, "period": period,
+            "weights": {str(ids[name]): w for name, w in weights.items()}, **extra}
 
-    rules = app.state.rules.rules
-    version = app.state.rules_version_id
+
+def propose(client, app, headers, **kwargs) -> dict:
+    r = client.post("/api/v1/fee-splits", json=payload(app, **kwargs), headers=headers)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def adopt(client, decision_id: int, voters=(CHAIR, NEUTRAL)) -> None:
+    chair = token_for(client, CHAIR)
+    r = client.post(f"/api/v1/decisions/{decision_id}/transitions", json={"trigger": "open"},
+                    headers=chair)
+    assert r.status_code == 200, r.text
+    for email in voters:
+        r = client.post(f"/api/v1/decisions/{decision_id}/votes", json={"choice": "yes"},
+                        headers=token_for(client, email))
+        assert r.status_code in (200, 201), r.text
+    r = client.get(f"/api/v1/decisions/{decision_id}", headers=chair)
+    assert r.json()["state"] == "adopted", r.text
+
+
+def propose_and_adopt(client, app, headers, **kwargs) -> dict:
+    split = propose(client, app, headers, **kwargs)
+    adopt(client, split["decision_id"])
+    r = client.get(f"/api/v1/fee-splits/{split['id']}", headers=headers)
+    assert r.status_code == 200
+    return r.json()
+
+
+def count_rows(app, model) -> int:
     with app.state.db.session() as session:
-        today = feesplit.today_for(rules)
+        return session.execute(select(func.count()).select_from(model)).scalar_one()
 
-        def viewer(email):
-            person = session.execute(select(Person).where(Person.email == email)).scalar_one()
-            return load_viewer(session, person, today)
 
-        decisions.transition(session, decision_id, "open", viewer(CHAIR), rules, version)
-        for email in voters:
-            decisions.cast_vote(session, decision_id, "yes", viewer(email))
+def csrf_of(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "the page has a form with a CSRF token"
+    return match.group(1)
+
+
+def sign_in(client: TestClient, email: str) -> str:
+    """Sign in through the page; returns the CSRF token of the session."""
+    token = csrf_of(client.get("/signin").text)
+    r = client.post("/signin", data={"csrf_token": token, "email": email,
+                                     "password": DEMO_PASSWORD, "next": "/"},
+                    follow_redirects=True)
+    assert r.status_code == 200
+    return csrf_of(r.text)
