@@ -18,7 +18,7 @@ from api.deps import RulesInForce, check_csrf, get_db, get_rules, page_viewer
 from api.errors import AppError
 from api.forms import form_values, parse
 from api.grants import service
-from api.grants.models import FunderKind, GrantApplication, Report
+from api.grants.models import FunderKind, Report
 from api.grants.schemas import ApplicationIn, ApplicationPatch
 from api.money import from_cents
 from api.pagination import PageParams, page_params, paginate
@@ -247,6 +247,3 @@ async def report_transition(report_id: int, request: Request, db: Session = Depe
     report = service.get_report(db, viewer, report_id)
     return await _transition(request, db, viewer, rules, report, service.REPORT,
                              _back(request, f"/grants/{report.application_id}"))
-
-
-__all__ = ["GrantApplication"]

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from api.access import Viewer
@@ -25,7 +25,6 @@ from api.grants.models import (
     GrantApplication,
     Report,
     ReportingRequirement,
-    grant_partner,
 )
 from api.grants.recurrence import due_at, requirement_dates
 from api.grants.schemas import ApplicationIn, ApplicationPatch, FunderIn, FunderPatch, RequirementIn
@@ -568,10 +567,15 @@ def mark_overdue_reports(session: Session, at: datetime | None = None,
     return count
 
 
-try:  # the reminders area's scheduler runs every registered sweep
-    from notifications.sweeps import sweep as _sweep  # type: ignore[import-not-found]
-except ImportError:  # pragma: no cover - not written yet
-    _sweep = None
+try:  # the reminders area's scheduler runs every registered sweep at each tick
+    from notifications.sweeps import sweep
+except ImportError:  # pragma: no cover - the reminders area is not installed
+    sweep = None
+
+if sweep is not None:
+    @sweep("grants_mark_overdue_reports")
+    def _overdue_sweep(session: Session, at: datetime) -> int:
+        return mark_overdue_reports(session, at)
 
 
 # --------------------------------------------------------------------------- deadlines
@@ -687,5 +691,3 @@ def grant_totals(session: Session, viewer: Viewer, funder_id: int) -> tuple[int,
         funder_id=funder_id)).one()
     return int(row[0]), int(row[1])
 
-
-__all__ = ["and_", "grant_partner"]
