@@ -19,6 +19,10 @@ message but before step 3 commits, the row stays `sending`; when its lease expir
 claimed again and sent again. The outcome is at most one duplicate per crash, carrying the
 same Message-ID (`<reminder-{row id}@domain>`), which mail clients collapse. Nothing is
 lost: a row is never left unsent without being retried or marked failed.
+
+Reminders missed while the process was down are sent when it comes back; when several
+reminders of the same item for the same person are due at once, only the one nearest the
+deadline is sent and the older ones are marked cancelled with `superseded`.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ from api.timeutil import local, now
 from notifications import context, render
 from notifications.models import DUE_STATUSES, NotificationPreference, OutboxMessage, Status
 from notifications.planner import next_digest_time
-from notifications.service import SIGNIN_KIND
+from notifications.service import SIGNIN_KIND, get_preference
 
 log = logging.getLogger("relais.notifications")
 
@@ -144,20 +148,23 @@ class Claimed:
     at: datetime | None = None
 
 
+def due_query(current: datetime, digest: bool, limit: int, for_update: bool):
+    """The due sweep: an index range search on ix_outbox_due (status, next_attempt_at)."""
+    stmt = (select(OutboxMessage.id)
+            .where(OutboxMessage.status.in_([str(s) for s in DUE_STATUSES]),
+                   OutboxMessage.next_attempt_at <= current,
+                   OutboxMessage.digest.is_(digest))
+            .order_by(OutboxMessage.next_attempt_at).limit(limit))
+    return stmt.with_for_update(skip_locked=True) if for_update else stmt
+
+
 def claim(db: Database, digest: bool = False, limit: int = BATCH_SIZE,
           lease_seconds: int = LEASE_SECONDS) -> Claimed:
     """Take up to `limit` due rows for this worker (see the module docstring)."""
     current = now()
     result = Claimed(at=current)
     with db.session() as session:
-        stmt = (select(OutboxMessage.id)
-                .where(OutboxMessage.status.in_([str(s) for s in DUE_STATUSES]),
-                       OutboxMessage.next_attempt_at <= current,
-                       OutboxMessage.digest.is_(digest))
-                .order_by(OutboxMessage.next_attempt_at).limit(limit))
-        if db.is_postgres:
-            stmt = stmt.with_for_update(skip_locked=True)
-        ids = list(session.execute(stmt).scalars())
+        ids = list(session.execute(due_query(current, digest, limit, db.is_postgres)).scalars())
         if not ids:
             return result
         session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids))
@@ -179,13 +186,26 @@ def _decide(session: Session, rows: list[OutboxMessage], digest: bool, current: 
     people = {p.id: p for p in session.execute(select(Person).where(Person.id.in_(person_ids))).scalars()}
     prefs = {p.person_id: p for p in session.execute(
         select(NotificationPreference).where(NotificationPreference.person_id.in_(person_ids))).scalars()}
+    for pid in person_ids - set(prefs):
+        if pid in people:  # every email carries an unsubscribe link: give each person a token
+            prefs[pid] = get_preference(session, pid)
     today = local(current, tz).date()
     viewers: dict[int, object] = {}
     groups: dict[int, list[OutboxMessage]] = {}
+    # Several reminders of one item due together (the process was down): the one nearest the
+    # deadline goes, the older ones are recorded as superseded (never two emails at once).
+    nearest: dict[tuple, int] = {}
+    for row in rows:
+        key = (row.kind, row.object_type, row.object_id, row.recipient_id, row.due_at)
+        if key not in nearest or row.offset_seconds < nearest[key]:
+            nearest[key] = row.offset_seconds
     for row in rows:
         person, pref = people.get(row.recipient_id), prefs.get(row.recipient_id)
         reason = None
-        if person is None or not person.is_active:
+        key = (row.kind, row.object_type, row.object_id, row.recipient_id, row.due_at)
+        if row.offset_seconds != nearest[key]:
+            reason = "superseded"
+        elif person is None or not person.is_active:
             reason = "inactive"
         elif row.confidential_category is not None:
             if person.id not in viewers:

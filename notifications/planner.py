@@ -14,8 +14,9 @@ for digest readers. It then:
 
 Reminders whose time has already passed when the deadline is planned are skipped, except the
 most recent missed one, which is planned "now" (a vote opened 3 hours before closing still
-gets its 4h reminder at once). Rows planned before the process went down are simply due when
-it comes back, and are sent once.
+gets its 4h reminder at once) unless another reminder of the item goes within 24 hours.
+Rows planned before the process went down are simply due when it comes back, and are sent
+once.
 
 Recipients who may not see a confidential item (staff observers for in-camera items) are
 dropped here, and checked again at delivery (seats may have changed in between).
@@ -39,6 +40,9 @@ from notifications.deadlines import Deadline
 from notifications.models import Mode, NotificationPreference, OutboxMessage, Status
 
 log = logging.getLogger("relais.notifications")
+
+# A missed reminder is caught up at once unless another one goes within this window anyway.
+CATCH_UP_WINDOW = timedelta(hours=24)
 
 
 # --- time helpers -----------------------------------------------------------------------
@@ -79,6 +83,15 @@ def in_sending_hours(moment: datetime, hours: SendingHours | None, tz: str,
     if not_after is not None and later > not_after and earlier >= now() - timedelta(minutes=1):
         return earlier
     return later
+
+
+def reminder_time(due_at: datetime, offset: int, tz: str) -> datetime:
+    """due_at - offset. Whole days count on the local wall clock, so "7 days before" a 10:00
+    deadline is 10:00 local even across a daylight-saving change; hours are exact."""
+    if offset % 86400 == 0:
+        wall = local(due_at, tz) - timedelta(days=offset // 86400)
+        return as_utc(wall.replace(tzinfo=None).replace(tzinfo=ZoneInfo(tz)))
+    return due_at - timedelta(seconds=offset)
 
 
 def next_digest_time(moment: datetime, hour: int, tz: str) -> datetime:
@@ -123,7 +136,7 @@ def schedule_time(rules: GovernanceRules, due_at: datetime, offset: int,
                   pref: NotificationPreference | None) -> tuple[datetime, bool]:
     """(send_at, digest) for one reminder."""
     tz = rules.collective.timezone
-    raw = due_at - timedelta(seconds=offset)
+    raw = reminder_time(due_at, offset, tz)
     not_after = due_at if offset > 0 else None
     if pref is not None and pref.mode == Mode.digest:
         at = next_digest_time(raw, pref.digest_hour, tz)
@@ -166,17 +179,19 @@ def plan_deadline(session: Session, deadline: Deadline, rules: GovernanceRules |
         if pref is not None and deadline.kind in pref.muted:
             continue
         missed: tuple[datetime, int] | None = None
+        upcoming: list[datetime] = []
         for offset in offsets:
             send_at, digest = schedule_time(rules, due_at, offset, pref)
             if send_at < current:
                 # Keep only the most recent missed reminder, and a "before" one only while
                 # the deadline is still ahead.
-                raw = due_at - timedelta(seconds=offset)
+                raw = reminder_time(due_at, offset, tz)
                 if (offset <= 0 or due_at > current) and (missed is None or raw > missed[0]):
                     missed = (raw, offset)
                 continue
+            upcoming.append(send_at)
             wanted[(offset, pid)] = _row(deadline, due_at, offset, person, send_at, digest)
-        if missed is not None:
+        if missed is not None and not any(at <= current + CATCH_UP_WINDOW for at in upcoming):
             wanted[(missed[1], pid)] = _row(deadline, due_at, missed[1], person, current, False)
 
     existing = session.execute(
