@@ -1,0 +1,85 @@
+"""One vote per seat, even when ten requests for the same seat arrive at once."""
+
+import threading
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from api.access import load_viewer
+from api.collective.models import Person
+from api.decisions import service
+from api.decisions.models import Vote
+from api.errors import Conflict
+from api.timeutil import now
+from tests.conftest import CHAIR, MEMBERS
+from tests.decisions.conftest import create_and_open, vote
+
+
+def test_ten_simultaneous_votes_for_one_seat_store_exactly_one_vote(client, app, voters):
+    decision_id = create_and_open(client, voters[CHAIR])
+    with app.state.db.session() as session:
+        person_id = session.execute(select(Person.id).where(Person.email == MEMBERS[0])).scalar_one()
+    barrier = threading.Barrier(10)
+    results: list[str] = []
+    lock = threading.Lock()
+
+    def cast(i: int) -> None:
+        session = app.state.db.sessionmaker()
+        try:
+            person = session.get(Person, person_id)
+            viewer = load_viewer(session, person, now().date())
+            session.commit()
+            barrier.wait()
+            try:
+                _, _, status = service.cast_vote(session, decision_id, ["yes", "no"][i % 2], viewer)
+            except Conflict as exc:
+                status = exc.key
+        finally:
+            session.close()
+        with lock:
+            results.append(status)
+
+    threads = [threading.Thread(target=cast, args=(i,)) for i in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(results) == 10
+    assert results.count("cast") == 1, results
+    assert set(results) <= {"cast", "changed", "unchanged", "decision.vote_concurrent"}
+    with app.state.db.session() as session:
+        rows = session.execute(select(Vote).where(Vote.decision_id == decision_id)).scalars().all()
+        assert len(rows) == 1
+    assert client.get("/api/v1/register/verify", headers=voters[CHAIR]).json()["ok"] is True
+
+
+def test_simultaneous_api_requests_for_one_seat_never_make_two_votes(client, app, voters):
+    decision_id = create_and_open(client, voters[CHAIR])
+    member = voters[MEMBERS[1]]
+    barrier = threading.Barrier(8)
+    codes: list[int] = []
+
+    def post() -> None:
+        barrier.wait()
+        codes.append(vote(client, member, decision_id, "yes").status_code)
+
+    threads = [threading.Thread(target=post) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert codes.count(201) == 1 and set(codes) <= {200, 201, 409}, codes
+    with app.state.db.session() as session:
+        assert len(session.execute(select(Vote).where(Vote.decision_id == decision_id)).all()) == 1
+
+
+def test_the_database_itself_refuses_a_second_vote_for_a_seat(client, app, voters):
+    decision_id = create_and_open(client, voters[CHAIR])
+    assert vote(client, voters[MEMBERS[0]], decision_id, "yes").status_code == 201
+    with app.state.db.session() as session:
+        first = session.execute(select(Vote).where(Vote.decision_id == decision_id)).scalar_one()
+        clone = {k: getattr(first, k) for k in ("decision_id", "seat_id", "person_id", "organisation_id")}
+    with pytest.raises(IntegrityError), app.state.db.session() as session:
+        session.add(Vote(**clone, choice="no"))
+        session.flush()
