@@ -28,3 +28,29 @@ def fire(client, headers, resource, obj_id, trigger, **params):
 
 def admin(client):
     return token_for(client, ADMIN)
+
+
+def csrf_of(html: str) -> str:
+    import re
+
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "the page has a form with a CSRF token"
+    return match.group(1)
+
+
+def sign_in(client, email: str):
+    from tests.conftest import DEMO_PASSWORD
+
+    token = csrf_of(client.get("/signin").text)
+    r = client.post("/signin", data={"csrf_token": token, "email": email, "password": DEMO_PASSWORD,
+                                     "next": "/"}, follow_redirects=True)
+    assert r.status_code == 200
+    return r
+
+
+def award(client, headers, app_id, amount="10000"):
+    for trigger in ["start_drafting", "send_to_review", "approve", "submit"]:
+        r = fire(client, headers, "grant-applications", app_id, trigger)
+        assert r.status_code == 200, r.text
+    r = fire(client, headers, "grant-applications", app_id, "award", amount_awarded=amount)
+    assert r.status_code == 200, r.text
