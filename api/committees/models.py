@@ -105,7 +105,7 @@ class Meeting(Base):
     # A meeting of a confidential body (hr, funding sub-committee) is itself confidential.
     confidential_category: Mapped[str | None] = mapped_column(String(64))
     # The minutes_approval decision that approves these minutes (decisions area).
-    minutes_decision_id: Mapped[int | None] = mapped_column(Integer)
+    minutes_decision_id: Mapped[int | None] = mapped_column(ForeignKey("decision.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     body: Mapped[Body] = relationship()

@@ -12,7 +12,7 @@ import api.db
 revision = 'committees_0001'
 down_revision = '0001_platform'
 branch_labels = ('committees',)
-depends_on = None
+depends_on = ('decisions_0001',)
 
 
 def upgrade() -> None:
@@ -30,6 +30,7 @@ def upgrade() -> None:
     sa.Column('minutes_decision_id', sa.Integer(), nullable=True),
     sa.Column('created_at', api.db.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['body_id'], ['body.id'], name=op.f('fk_meeting_body_id_body')),
+    sa.ForeignKeyConstraint(['minutes_decision_id'], ['decision.id'], name=op.f('fk_meeting_minutes_decision_id_decision')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_meeting'))
     )
     with op.batch_alter_table('meeting', schema=None) as batch_op:
