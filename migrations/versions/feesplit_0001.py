@@ -4,10 +4,10 @@ Revision ID: feesplit_0001
 Revises: 0001_platform
 Create Date: 2026-11-23 09:30:00
 """
-from alembic import op
 import sqlalchemy as sa
-import api.db
+from alembic import op
 
+import api.db
 
 revision = 'feesplit_0001'
 down_revision = '0001_platform'
@@ -45,10 +45,12 @@ def upgrade() -> None:
     sa.Column('split_id', sa.Integer(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
     sa.Column('weight', sa.Numeric(precision=12, scale=4), nullable=False),
-    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_fee_split_weight_organisation_id_organisation')),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'],
+                            name=op.f('fk_fee_split_weight_organisation_id_organisation')),
     sa.ForeignKeyConstraint(['split_id'], ['fee_split.id'], name=op.f('fk_fee_split_weight_split_id_fee_split')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_fee_split_weight')),
-    sa.UniqueConstraint('split_id', 'organisation_id', name=op.f('uq_fee_split_weight_split_id_organisation_id'))
+    sa.UniqueConstraint('split_id', 'organisation_id',
+                        name=op.f('uq_fee_split_weight_split_id_organisation_id'))
     )
     with op.batch_alter_table('fee_split_weight', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_fee_split_weight_split_id'), ['split_id'], unique=False)
@@ -61,7 +63,8 @@ def upgrade() -> None:
     sa.Column('exact_cents', sa.String(length=80), nullable=False),
     sa.Column('rounding_delta', sa.String(length=80), nullable=False),
     sa.Column('rounding_cents', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_fee_share_organisation_id_organisation')),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'],
+                            name=op.f('fk_fee_share_organisation_id_organisation')),
     sa.ForeignKeyConstraint(['split_id'], ['fee_split.id'], name=op.f('fk_fee_share_split_id_fee_split')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_fee_share')),
     sa.UniqueConstraint('split_id', 'organisation_id', name=op.f('uq_fee_share_split_id_organisation_id'))

@@ -9,8 +9,7 @@ from api.decisions.models import Recusal
 from api.feesplit import service
 from api.feesplit.models import FeeShare, FeeSplit
 from tests.conftest import CHAIR, MEMBERS, token_for
-from tests.feesplit.helpers import (
-    CJM, HAN_DROITS, MEM, THREE, count_rows, org_ids, propose, propose_and_adopt)
+from tests.feesplit.helpers import CJM, HAN_DROITS, MEM, THREE, count_rows, org_ids, propose, propose_and_adopt
 
 
 def test_an_adopted_split_is_recorded_for_good_with_shares_adding_up_and_beneficiaries_recused(

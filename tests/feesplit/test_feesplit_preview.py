@@ -6,8 +6,7 @@ from api.decisions.models import Decision
 from api.feesplit.models import FeeSplit
 from api.register.models import RegisterEvent
 from tests.conftest import CHAIR, token_for
-from tests.feesplit.helpers import (
-    CJM, HAN_DROITS, MEM, THREE, count_rows, org_ids, payload, sign_in)
+from tests.feesplit.helpers import CJM, HAN_DROITS, MEM, THREE, count_rows, org_ids, payload, sign_in
 
 
 def test_a_preview_of_1000_dollars_in_three_equal_parts_adds_up_and_says_who_got_the_extra_cent(

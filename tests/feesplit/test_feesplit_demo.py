@@ -1,0 +1,24 @@
+"""The demo collective carries one adopted split (2025-2026) and one open for a vote."""
+
+from sqlalchemy import select
+
+from api.feesplit.demo import demo_fee_splits
+from api.feesplit.models import FeeSplit
+from tests.conftest import CHAIR, token_for
+
+
+def test_the_demo_has_an_adopted_split_of_a_past_year_and_one_open_for_a_vote(client, app):
+    rules = app.state.rules.rules
+    with app.state.db.session() as session:
+        from api.feesplit import service
+
+        demo_fee_splits(session, rules, service.today_for(rules))
+        demo_fee_splits(session, rules, service.today_for(rules))  # idempotent
+        splits = session.execute(select(FeeSplit).order_by(FeeSplit.id)).scalars().all()
+        assert len(splits) == 2
+    chair = token_for(client, CHAIR)
+    adopted, open_ = (client.get(f"/api/v1/fee-splits/{s.id}", headers=chair).json() for s in splits)
+    assert adopted["decision_state"] == "adopted" and adopted["year"] == 2025
+    assert sum(s["amount_cents"] for s in adopted["shares"]) == adopted["amount_cents"] == 1_000_000
+    assert open_["decision_state"] == "open" and open_["shares"] == []
+    assert open_["amount_cents"] == 1_234_567
