@@ -2,6 +2,7 @@
 
 import csv
 import io
+from datetime import date
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from api.access import Viewer
 from api.deps import RulesInForce, current_viewer, get_db, get_rules
-from api.errors import request_lang
+from api.errors import Invalid, NotFound, request_lang
 from api.feesplit import (
     demo,  # noqa: F401 - registers the demo data hook
     service,
@@ -97,6 +98,22 @@ def export_totals(by: Literal["year", "grant"] | None = Query(None), db: Session
                   viewer: Viewer = Depends(current_viewer)) -> Response:
     """Totals per partner per year and per grant, as CSV (amounts in cents and in dollars)."""
     return totals_csv(db, viewer, by)
+
+
+@router.get("/fee-splits/workload")
+def workload(start: date, end: date, db: Session = Depends(get_db),
+             viewer: Viewer = Depends(current_viewer), rules: RulesInForce = Depends(get_rules)) -> dict:
+    """Weights from the logged workload: hours per eligible partner from the committees' tasks."""
+    service.require_access(db, viewer, rules.rules)
+    if end < start:
+        raise Invalid("feesplit.error.workload_dates", field="end")
+    partners = service.eligible_partners(db, rules.rules, service.today_for(rules.rules))
+    hours = service.workload_weights(db, [p.id for p in partners], start, end)
+    if hours is None:
+        raise NotFound("feesplit.error.workload_unavailable")
+    return {"start": start, "end": end, "weight_unit": "hours",
+            "weights": {str(p.id): str(hours.get(p.id, 0)) for p in partners},
+            "partners": [{"organisation_id": p.id, "organisation": p.name} for p in partners]}
 
 
 @router.get("/fee-splits/{split_id}")
