@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -31,10 +31,10 @@ def _month(value: str | None, today: date) -> tuple[int, int]:
 
 
 @router.get("/calendar")
-def calendar_page(request: Request, month: str | None = Query(None, max_length=7),
+def calendar_page(request: Request, month: str | None = None,
                   db: Session = Depends(get_db), viewer: Viewer = Depends(page_viewer)):
     tz = request.app.state.rules.rules.collective.timezone
-    year, mon = _month(month, local(now(), tz).date())
+    year, mon = _month((month or "")[:7], local(now(), tz).date())
     days = service.month_days(db, viewer, year, mon, tz)
     token = service.ensure_feed_token(db, viewer.person)
     prev = f"{year - (mon == 1)}-{(mon - 2) % 12 + 1:02d}"
