@@ -69,8 +69,9 @@ def list_page(request: Request, filters: dict = Depends(_filters), params: PageP
               db: Session = Depends(get_db), viewer: Viewer = Depends(page_viewer),
               rules: RulesInForce = Depends(get_rules)):
     page = paginate(db, service.list_stmt(viewer, **filters), params)
+    totals = service.grant_totals(db, viewer, **filters) if filters.get("funder_id") else None
     return render(request, "grants/list.html", {
-        "page": page, "filters": filters, "states": rules.rules.workflows[service.APPLICATION].states,
+        "page": page, "totals": totals, "filters": filters, "states": rules.rules.workflows[service.APPLICATION].states,
         "query": urlencode({k: v for k, v in filters.items() if v}), "may_manage": service.may_manage(db, viewer),
         **_choices(db)})
 

@@ -683,11 +683,11 @@ def _report_deadlines(session: Session, start: datetime, end: datetime) -> list[
     return [d for d in found if start <= d.due_at < end]
 
 
-def grant_totals(session: Session, viewer: Viewer, funder_id: int) -> tuple[int, int]:
-    """Awarded and total cost, in cents, of the applications of a funder the viewer sees."""
+def grant_totals(session: Session, viewer: Viewer, **filters) -> tuple[int, int]:
+    """Awarded and total cost, in cents, of the applications the viewer sees (filtered)."""
     row = session.execute(application_filters(
         select(func.coalesce(func.sum(GrantApplication.amount_awarded_cents), 0),
                func.coalesce(func.sum(GrantApplication.total_cost_cents), 0)), viewer,
-        funder_id=funder_id)).one()
+        **filters)).one()
     return int(row[0]), int(row[1])
 

@@ -1,0 +1,105 @@
+"""The grants pages without JavaScript: pipeline columns with move buttons, the list with
+filters, totals and CSV, the application page, and the form that keeps what was typed."""
+
+from datetime import date
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.grants.demo import load_grants
+from tests.conftest import STAFF, token_for
+from tests.grants.helpers import HANDROITS, csrf_of, make_application, make_funder, sign_in
+
+
+@pytest.fixture
+def web(app):
+    with TestClient(app) as c:
+        sign_in(c, HANDROITS)
+        yield c
+
+
+def test_the_pipeline_moves_an_application_with_plain_forms(client, web):
+    lead = token_for(client, HANDROITS)
+    app = make_application(client, lead, title="Projet de jardin", confidential=False)
+    page = web.get("/grants").text
+    assert 'data-state="idea"' in page and "Projet de jardin" in page and "Commencer la rédaction" in page
+    token = csrf_of(page)
+    r = web.post(f"/grants/{app['id']}/transition?next=/grants",
+                 data={"csrf_token": token, "trigger": "start_drafting"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/grants"
+    page = web.get("/grants").text
+    assert "État changé : Rédaction" in page
+    drafting = page[page.index('data-state="drafting"'):page.index('data-state="internal_review"')]
+    assert "Projet de jardin" in drafting
+    # A refused move comes back as a message, not an error page.
+    r = web.post(f"/grants/{app['id']}/transition", data={"csrf_token": token, "trigger": "close"},
+                 follow_redirects=True)
+    assert r.status_code == 200 and "pas possible" in r.text
+    # Without the CSRF token nothing moves.
+    r = web.post(f"/grants/{app['id']}/transition", data={"trigger": "send_to_review"})
+    assert r.status_code == 403
+
+
+def test_the_form_keeps_the_input_and_explains_a_malformed_amount(client, web):
+    lead = token_for(client, HANDROITS)
+    funder = make_funder(client, lead)
+    token = csrf_of(web.get("/grants/new").text)
+    form = {"csrf_token": token, "title": "Demande au ministère", "funder_id": str(funder),
+            "amount_requested": "12,34.5", "period_start": "2027-04-01", "period_end": "2027-03-01",
+            "confidential": "on"}
+    r = web.post("/grants", data=form)
+    assert r.status_code == 422
+    assert "Montant invalide" in r.text and 'value="12,34.5"' in r.text
+    assert 'value="Demande au ministère"' in r.text
+    r = web.post("/grants", data={**form, "amount_requested": "12 345,67", "period_end": "2027-03-01"})
+    assert r.status_code == 422 and "La fin de la période précède son début" in r.text
+    r = web.post("/grants", data={**form, "amount_requested": "12 345,67", "period_end": "2028-03-31",
+                                  "management_fee": "1 234,50"}, follow_redirects=True)
+    assert r.status_code == 200 and "12\u00a0345,67\u00a0$" in r.text
+    assert "/fee-splits/new?amount=1234.50&amp;grant_id=" in r.text
+    r = web.post("/grants", data={**form, "funder_id": "999999", "amount_requested": "5", "period_end": "2028-03-31"})
+    assert r.status_code == 422 and "Bailleur de fonds introuvable" in r.text
+
+
+def test_the_edit_form_saves_changes(client, web):
+    lead = token_for(client, HANDROITS)
+    app = make_application(client, lead, title="Ancien titre", confidential=False)
+    page = web.get(f"/grants/{app['id']}/edit").text
+    assert 'value="Ancien titre"' in page and 'value="10000.00"' in page
+    r = web.post(f"/grants/{app['id']}/edit", data={
+        "csrf_token": csrf_of(page), "title": "Nouveau titre", "funder_id": str(app["funder_id"]),
+        "amount_requested": "11000"}, follow_redirects=True)
+    assert r.status_code == 200 and "Nouveau titre" in r.text
+    body = client.get(f"/api/v1/grant-applications/{app['id']}", headers=lead).json()
+    assert body["amount_requested"] == "11000.00" and body["confidential"] is False
+
+
+def test_the_list_filters_shows_seed_004_totals_and_exports(client, web):
+    with client.app.state.db.session() as session:
+        load_grants(session, client.app.state.rules.rules, date.today())
+    lead = token_for(client, HANDROITS)
+    regional = next(f for f in client.get("/api/v1/funders", headers=lead).json()["items"]
+                    if f["kind"] == "regional_agreement")
+    page = web.get(f"/grants/list?funder_id={regional['id']}").text
+    assert "41\u00a0300,00\u00a0$" in page and "94\u00a0161,00\u00a0$" in page
+    assert "Jardin collectif à Dosquet" in page
+    csv_text = web.get(f"/grants/export.csv?funder_id={regional['id']}").text
+    assert csv_text.count("\n") == 10
+    assert web.get("/grants?year=2014").status_code == 200
+    detail = client.get(f"/api/v1/grant-applications?funder_id={regional['id']}", headers=lead).json()["items"][0]
+    page = web.get(f"/grants/{detail['id']}").text
+    assert "Terminée" in page
+
+
+def test_staff_see_the_pipeline_without_in_camera_applications(client, app):
+    lead = token_for(client, HANDROITS)
+    make_application(client, lead, title="Demande Zeta")
+    public = make_application(client, lead, title="Demande ouverte", confidential=False)
+    with TestClient(app) as staff:
+        sign_in(staff, STAFF)
+        page = staff.get("/grants").text
+        assert "Demande ouverte" in page and "Zeta" not in page
+        assert "Commencer la rédaction" in page  # buttons are shown, the engine decides
+        assert staff.get(f"/grants/{public['id'] + 100}").status_code == 404
+        assert "Zeta" not in staff.get("/grants/list").text
+        assert "Zeta" not in staff.get("/grants/export.csv").text
