@@ -158,7 +158,8 @@ def test_comments_and_hours_feed_the_workload_per_organisation(client, app, as_c
     task = create_task(client, as_chair, board, owner_ids=[member["id"]]).json()
     r = client.post(f"/api/v1/tasks/{task['id']}/comments", json={"text": "Premier jet prêt."}, headers=as_member)
     assert r.status_code == 201
-    assert client.get(f"/api/v1/tasks/{task['id']}/comments", headers=as_chair).json()["items"][0]["text"] == "Premier jet prêt."
+    comments = client.get(f"/api/v1/tasks/{task['id']}/comments", headers=as_chair).json()["items"]
+    assert comments[0]["text"] == "Premier jet prêt."
     for hours, day in [("1.10", "2026-10-01"), ("2.20", "2026-10-15"), ("0.35", "2026-12-01")]:
         r = client.post(f"/api/v1/tasks/{task['id']}/time-entries", json={"hours": hours, "on_date": day},
                         headers=as_member)
