@@ -377,13 +377,23 @@ def _rules_for(session: Session, decision) -> GovernanceRules | None:
 
 def on_decision_transition(session: Session, decision, trigger: str, source: str, dest: str,
                            actor: Any, params: dict) -> None:
-    """After-hook of the decision workflow: on adoption of a fee-split decision, record."""
+    """After-hook of the decision workflow for fee-split decisions.
+
+    - Leaving the initial state (the vote opens): the split is checked again under the rules
+      the decision is now judged by (eligibility, minimum and maximum shares), so that a vote
+      never opens on a split that could not be recorded; a problem refuses the opening.
+    - Reaching the state the rules' "adopt" trigger leads to: the shares are recorded.
+    """
     if getattr(decision, "kind", None) != KIND:
         return
     rules = _rules_for(session, decision)
     if rules is None:  # never opened, so never adopted
         return
     workflow = getattr(decision, "workflow", None) or rules.decision_kind(KIND).workflow
+    wf = rules.workflows.get(workflow)
+    if wf is not None and source == wf.initial and dest != source and dest not in wf.final:
+        _check_on_opening(session, rules, decision)
+        return
     if dest not in adopted_states(rules, workflow):
         return
     split = session.execute(
@@ -394,6 +404,26 @@ def on_decision_transition(session: Session, decision, trigger: str, source: str
     if split is None or split.recorded_at is not None:
         return
     record_shares(session, rules, split, actor)
+
+
+def _check_on_opening(session: Session, rules: GovernanceRules, decision) -> None:
+    split = session.execute(
+        select(FeeSplit).where(FeeSplit.decision_id == decision.id)
+        .options(selectinload(FeeSplit.weights).selectinload(FeeSplitWeight.organisation))
+    ).scalar_one_or_none()
+    if split is None:
+        return
+    lang = "en" if rules.collective.locale.startswith("en") else "fr"
+    eligible = {o.id for o in eligible_partners(session, rules, today_for(rules))}
+    errors = {f"weights.{w.organisation_id}": t("feesplit.error.not_eligible", lang,
+                                                 kinds=_kinds_text(rules, lang),
+                                                 body=_body_name(rules, lang))
+              for w in split.weights if w.weight > 0 and w.organisation_id not in eligible}
+    if errors:
+        raise SplitInvalid(errors)
+    weights = {w.organisation_id: Decimal(w.weight) for w in split.weights}
+    names = {w.organisation_id: w.organisation.name for w in split.weights}
+    compute(session, rules, split.amount_cents, weights, names, lang, exclude_split_id=split.id)
 
 
 def record_shares(session: Session, rules: GovernanceRules, split: FeeSplit, actor: Any) -> None:

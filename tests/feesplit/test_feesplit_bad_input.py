@@ -90,3 +90,30 @@ def test_the_page_keeps_what_was_typed_and_shows_the_error_next_to_the_field(cli
     r = client.post("/fee-splits/new", data={k: v for k, v in form.items() if k != "csrf_token"})
     assert r.status_code == 403
     assert [count_rows(app, m) for m in MODELS] == before
+
+
+def test_a_vote_does_not_open_on_a_split_the_rules_in_force_would_refuse(client, app, monkeypatch):
+    from decimal import Decimal
+
+    from tests.feesplit.helpers import propose
+
+    chair = token_for(client, CHAIR)
+    split = propose(client, app, chair, amount="1000", weights={HAN_DROITS: "70", CJM: "30"})
+    from api.rules import service as rules_service
+
+    # The rules change before the vote opens: nobody may now get more than 60 %.
+    original = rules_service._parse_cached
+
+    def judged(text):
+        rules = original(text).model_copy(deep=True)
+        rules.fee_split.max_share_fraction = 0.6
+        rules.fee_split.min_share = Decimal("0")
+        return rules
+
+    monkeypatch.setattr(rules_service, "_parse_cached", judged)
+    r = client.post(f"/api/v1/decisions/{split['decision_id']}/transitions",
+                    json={"trigger": "open"}, headers=chair)
+    assert r.status_code == 422, r.text
+    assert r.json()["field"] == f"weights.{org_ids(app)[HAN_DROITS]}"
+    state = client.get(f"/api/v1/decisions/{split['decision_id']}", headers=chair).json()["state"]
+    assert state == "draft"  # the opening was rolled back as a whole
