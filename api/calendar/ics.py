@@ -5,18 +5,22 @@ output with the `icalendar` library. Lines are folded at 75 octets and text is e
 """
 
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from notifications.deadlines import Deadline
 
 
 def escape(text: str) -> str:
+    if not any(c in text for c in "\\;,\r\n"):
+        return text
     return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
             .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
 
 
 def fold(line: str) -> str:
     """Fold a content line at 75 octets without cutting a UTF-8 character."""
+    if len(line) <= 18:  # at most 4 octets per character: cannot exceed 75
+        return line
     data = line.encode()
     if len(data) <= 75:
         return line
@@ -36,9 +40,9 @@ def _utc(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def calendar(deadlines: Iterable[tuple[Deadline, str, str]], name: str, stamp: datetime,
+def calendar(deadlines: Iterable[tuple[Deadline, str, date]], name: str, stamp: datetime,
              base_url: str, tz: str) -> str:
-    """`deadlines` yields (deadline, title, local date of the deadline as YYYYMMDD)."""
+    """`deadlines` yields (deadline, title, local date of the deadline)."""
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Relais//Calendrier//FR", "CALSCALE:GREGORIAN",
              "METHOD:PUBLISH", f"X-WR-CALNAME:{escape(name)}", f"X-WR-TIMEZONE:{tz}",
              "REFRESH-INTERVAL;VALUE=DURATION:PT1H", "X-PUBLISHED-TTL:PT1H"]
@@ -48,9 +52,8 @@ def calendar(deadlines: Iterable[tuple[Deadline, str, str]], name: str, stamp: d
                   f"UID:{deadline.kind}-{deadline.object_type}-{deadline.object_id}@relais",
                   f"DTSTAMP:{dtstamp}"]
         if deadline.all_day:
-            day = datetime.strptime(local_day, "%Y%m%d")
-            lines += [f"DTSTART;VALUE=DATE:{local_day}",
-                      f"DTEND;VALUE=DATE:{(day + timedelta(days=1)).strftime('%Y%m%d')}",
+            lines += [f"DTSTART;VALUE=DATE:{local_day:%Y%m%d}",
+                      f"DTEND;VALUE=DATE:{local_day + timedelta(days=1):%Y%m%d}",
                       "TRANSP:TRANSPARENT"]
         else:
             lines += [f"DTSTART:{_utc(deadline.due_at)}",

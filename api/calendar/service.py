@@ -31,8 +31,10 @@ def month_bounds(year: int, month: int, tz: str) -> tuple[datetime, datetime]:
 
 
 def visible_deadlines(session: Session, viewer: Viewer, start: datetime, end: datetime) -> list[Deadline]:
+    """`Viewer.can_see` for each deadline (its set of bodies computed once for the list)."""
+    allowed = viewer.confidential_body_ids
     return [d for d in deadlines_between(session, start, end)
-            if viewer.can_see(d.confidential_category, d.body_id)]
+            if d.confidential_category is None or (d.body_id is not None and d.body_id in allowed)]
 
 
 def month_days(session: Session, viewer: Viewer, year: int, month: int, tz: str) -> list[tuple[date, list[Deadline]]]:
@@ -71,5 +73,6 @@ def feed(session: Session, person: Person, tz: str, base_url: str, at: datetime 
     items = visible_deadlines(session, viewer, at - timedelta(days=FEED_PAST_DAYS),
                               at + timedelta(days=FEED_FUTURE_DAYS))
     lang = person.language
-    rows = ((d, d.title(lang), local(d.due_at, tz).strftime("%Y%m%d")) for d in items)
+    zone = ZoneInfo(tz)
+    rows = ((d, d.title(lang), d.due_at.astimezone(zone).date()) for d in items)
     return ics.calendar(rows, t("calendar.feed_name", lang, name=person.name), at, base_url, tz)

@@ -9,6 +9,7 @@ time moves by one hour across a daylight-saving change, as it must).
 
 import calendar
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 MONTHS_PER_STEP = {"monthly": 1, "quarterly": 3, "yearly": 12}
@@ -55,6 +56,7 @@ def requirement_dates(due_rule: str, *, due_date: date | None = None, anchor: da
     raise ValueError(f"unknown due rule {due_rule!r}")
 
 
+@lru_cache(maxsize=4096)
 def due_at(day: date, tz: str) -> datetime:
     """The start of that day in the collective's zone, as an aware UTC instant."""
     return datetime.combine(day, time(0, 0), tzinfo=ZoneInfo(tz)).astimezone(UTC)

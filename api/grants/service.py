@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, or_, select, union_all
 from sqlalchemy.orm import Session, selectinload
 
 from api.access import Viewer
@@ -432,25 +432,36 @@ def list_stmt(viewer: Viewer, **filters) -> Select:
         GrantApplication.year.desc(), GrantApplication.application_deadline.desc(), GrantApplication.id.desc())
 
 
-def pipeline(session: Session, viewer: Viewer, rules: GovernanceRules, per_column: int = 20,
-             **filters) -> list[dict]:
-    """Columns by state (the rules' order), each with its count and its first items.
+PipelineCard = tuple  # (id, title, state, funder, amount_requested_cents, amount_awarded_cents, deadline)
 
-    One grouped count and one windowed query: never the whole history."""
+
+def pipeline(session: Session, viewer: Viewer, rules: GovernanceRules, per_column: int = 20,
+             per_final_column: int = 5, **filters) -> list[dict]:
+    """Columns by state (the rules' order), each with its count and its first cards.
+
+    One grouped count, then one UNION ALL of small per-state queries that each walk the
+    (state, application_deadline) index with a LIMIT: never the whole history, and only the
+    columns a card shows. Final columns (closed, declined...) show fewer cards."""
     workflow = rules.workflows[APPLICATION]
     counts = dict(session.execute(application_filters(
         select(GrantApplication.state, func.count()).group_by(GrantApplication.state), viewer, **filters)).all())
-    rank = func.row_number().over(
-        partition_by=GrantApplication.state,
-        order_by=(GrantApplication.application_deadline.desc(), GrantApplication.id.desc())).label("rank")
-    inner = application_filters(select(GrantApplication.id, rank), viewer, **filters).subquery()
-    rows = session.execute(
-        select(GrantApplication).join(inner, inner.c.id == GrantApplication.id)
-        .where(inner.c.rank <= per_column).options(selectinload(GrantApplication.funder))
-        .order_by(inner.c.rank)).scalars().all()
+    parts = []
+    for state in workflow.states:
+        if not counts.get(state):
+            continue
+        limit = per_final_column if state in workflow.final else per_column
+        parts.append(select(application_filters(
+            select(GrantApplication.id, GrantApplication.title, GrantApplication.state,
+                   Funder.name.label("funder"), GrantApplication.amount_requested_cents,
+                   GrantApplication.amount_awarded_cents, GrantApplication.application_deadline)
+            .join(Funder, Funder.id == GrantApplication.funder_id), viewer, **filters)
+            .where(GrantApplication.state == state)
+            .order_by(GrantApplication.application_deadline.desc(), GrantApplication.id.desc())
+            .limit(limit).subquery()))
     by_state: dict[str, list] = {}
-    for row in rows:
-        by_state.setdefault(row.state, []).append(row)
+    if parts:
+        for row in session.execute(union_all(*parts) if len(parts) > 1 else parts[0]).all():
+            by_state.setdefault(row.state, []).append(row)
     return [{"state": s, "count": counts.get(s, 0), "items": by_state.get(s, []),
              "final": s in workflow.final} for s in workflow.states]
 
@@ -649,14 +660,23 @@ def _dates(start: datetime, end: datetime, tz: str) -> tuple[date, date]:
     return local(start, tz).date(), local(end, tz).date() + timedelta(days=1)
 
 
+_APP_COLS = (GrantApplication.id, GrantApplication.title, GrantApplication.owner_id,
+             GrantApplication.confidential_category, GrantApplication.body_id)
+
+
 @provider("grant_application_deadline")
 def _application_deadlines(session: Session, start: datetime, end: datetime) -> list[Deadline]:
+    """Open application deadlines in [start, end); recipients are the owners (the reminders
+    get the partners' people from `sync_application_deadlines`)."""
     rows = session.execute(
-        select(GrantApplication).where(GrantApplication.deadline_open.is_(True),
-                                       GrantApplication.application_deadline >= start,
-                                       GrantApplication.application_deadline < end)
-        .options(selectinload(GrantApplication.partners))).scalars().all()
-    return [application_deadline(session, app, with_people=False) for app in rows]
+        select(*_APP_COLS, GrantApplication.application_deadline)
+        .where(GrantApplication.deadline_open.is_(True), GrantApplication.application_deadline >= start,
+               GrantApplication.application_deadline < end)).all()
+    return [Deadline(kind="grant_application_deadline", object_type=APPLICATION, object_id=r.id,
+                     due_at=r.application_deadline, title_fr=f"Dépôt de la demande — {r.title}",
+                     title_en=f"Application deadline — {r.title}", path=f"/grants/{r.id}",
+                     recipient_ids=frozenset({r.owner_id} if r.owner_id else ()),
+                     confidential_category=r.confidential_category, body_id=r.body_id) for r in rows]
 
 
 @provider("grant_internal_draft")
@@ -664,10 +684,15 @@ def _draft_deadlines(session: Session, start: datetime, end: datetime) -> list[D
     tz = timezone(session)
     first, last = _dates(start, end, tz)
     rows = session.execute(
-        select(GrantApplication).where(GrantApplication.draft_open.is_(True),
-                                       GrantApplication.internal_draft_deadline >= first,
-                                       GrantApplication.internal_draft_deadline < last)).scalars().all()
-    found = [draft_deadline(session, app, tz) for app in rows]
+        select(*_APP_COLS, GrantApplication.internal_draft_deadline)
+        .where(GrantApplication.draft_open.is_(True), GrantApplication.internal_draft_deadline >= first,
+               GrantApplication.internal_draft_deadline < last)).all()
+    found = [Deadline(kind="grant_internal_draft", object_type=APPLICATION, object_id=r.id,
+                      due_at=due_at(r.internal_draft_deadline, tz), title_fr=f"Brouillon interne — {r.title}",
+                      title_en=f"Internal draft — {r.title}", path=f"/grants/{r.id}",
+                      recipient_ids=frozenset({r.owner_id} if r.owner_id else ()),
+                      confidential_category=r.confidential_category, body_id=r.body_id, all_day=True)
+             for r in rows]
     return [d for d in found if start <= d.due_at < end]
 
 
@@ -676,10 +701,19 @@ def _report_deadlines(session: Session, start: datetime, end: datetime) -> list[
     tz = timezone(session)
     first, last = _dates(start, end, tz)
     rows = session.execute(
-        select(Report).where(Report.deadline_open.is_(True), Report.due_date >= first,
-                             Report.due_date < last)
-        .options(selectinload(Report.application))).scalars().all()
-    found = [report_deadline(r, tz) for r in rows]
+        select(Report.id, Report.kind, Report.due_date, Report.owner_id, GrantApplication.title,
+               GrantApplication.confidential_category, GrantApplication.body_id)
+        .join(GrantApplication, Report.application_id == GrantApplication.id)
+        .where(Report.deadline_open.is_(True), Report.due_date >= first, Report.due_date < last)).all()
+    found = []
+    for r in rows:
+        fr, en = KIND_NAMES.get(r.kind, KIND_NAMES["other"])
+        found.append(Deadline(kind="report_due", object_type=REPORT, object_id=r.id,
+                              due_at=due_at(r.due_date, tz), title_fr=f"{fr} — {r.title}",
+                              title_en=f"{en} — {r.title}", path=f"/grants/reports/{r.id}",
+                              recipient_ids=frozenset({r.owner_id} if r.owner_id else ()),
+                              confidential_category=r.confidential_category, body_id=r.body_id,
+                              all_day=True))
     return [d for d in found if start <= d.due_at < end]
 
 
