@@ -1,8 +1,9 @@
 """Who is asking, and what they may see.
 
 Confidential (in-camera) items carry a category and a body. Staff observers never see them.
-A person sees a confidential item of body B only with a current non-observer seat on B or on
-B's parent (the executive committee sees its sub-committees' items). Being an administrator
+A person sees a confidential item of body B only with a current non-observer seat on B, or,
+when B is a sub-committee, on B's parent (the executive committee sees its sub-committees'
+items; the partners' committee does not see the executive committee's). Being an administrator
 does not open confidential items: the coordinator may administer the site and still must
 never see them.
 """
@@ -13,7 +14,7 @@ from datetime import date
 from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
-from api.collective.models import Body, Person, Seat, SeatRole
+from api.collective.models import Body, BodyKind, Person, Seat, SeatRole
 
 
 @dataclass
@@ -22,6 +23,7 @@ class Viewer:
     today: date
     seats: list[Seat] = field(default_factory=list)  # current seats only
     parents: dict[int, int | None] = field(default_factory=dict)  # body id -> parent id
+    sub_committees: set[int] = field(default_factory=set)  # ids of bodies that are sub-committees
 
     @property
     def id(self) -> int:
@@ -53,7 +55,8 @@ class Viewer:
     def confidential_body_ids(self) -> set[int]:
         """Bodies whose confidential items this person may see."""
         members = self.member_body_ids
-        return {b for b, parent in self.parents.items() if b in members or parent in members}
+        return {b for b, parent in self.parents.items()
+                if b in members or (b in self.sub_committees and parent in members)}
 
     def seat_on(self, body_id: int) -> Seat | None:
         return next((s for s in self.seats if s.body_id == body_id), None)
@@ -82,8 +85,10 @@ def load_viewer(session: Session, person: Person, today: date) -> Viewer:
                            or_(Seat.ends_on.is_(None), Seat.ends_on >= today))
         .options(selectinload(Seat.body))
     ).scalars().all()
-    parents = dict(session.execute(select(Body.id, Body.parent_id)).all())
-    return Viewer(person=person, today=today, seats=list(seats), parents=parents)
+    bodies = session.execute(select(Body.id, Body.parent_id, Body.kind)).all()
+    return Viewer(person=person, today=today, seats=list(seats),
+                  parents={b.id: b.parent_id for b in bodies},
+                  sub_committees={b.id for b in bodies if b.kind == BodyKind.sub_committee})
 
 
 def everyone() -> ColumnElement[bool]:
