@@ -49,8 +49,8 @@ def history(request: Request, page: int = Query(1, ge=1, le=100_000), db: Sessio
     decisions = _decisions_by_id(db, [s.decision_id for s in data["items"]])
     return render(request, "feesplit/list.html", {
         "data": data, "decisions": decisions,
-        "by_year": service.totals(db, viewer, "year"),
-        "by_grant": service.totals(db, viewer, "grant"),
+        "by_year": service.grouped(service.totals(db, viewer, "year")),
+        "by_grant": service.grouped(service.totals(db, viewer, "grant")),
     })
 
 

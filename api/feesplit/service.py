@@ -566,6 +566,17 @@ def totals(session: Session, viewer: Viewer, by: str) -> list[TotalRow]:
     return rows
 
 
+def grouped(rows: list[TotalRow]) -> list[tuple[int | None, list[TotalRow], int]]:
+    """Rows (already in display order) grouped by year or grant: (key, rows, total)."""
+    groups: list[tuple[int | None, list[TotalRow], int]] = []
+    for row in rows:
+        if groups and groups[-1][0] == row.key:
+            groups[-1][1].append(row)
+        else:
+            groups.append((row.key, [row], 0))
+    return [(key, members, sum(r.total_cents for r in members)) for key, members, _ in groups]
+
+
 def total_row_out(row: TotalRow) -> dict:
     return {"dimension": row.dimension, "key": row.key, "organisation_id": row.organisation_id,
             "organisation": row.organisation, "total_cents": row.total_cents,

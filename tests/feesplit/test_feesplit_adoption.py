@@ -105,6 +105,15 @@ def test_totals_per_partner_per_year_and_per_grant_and_the_csv_adds_up(client, a
         assert sum(int(row["total_cents"]) for row in part) == adopted
         assert all(int(row["total_cents"]) == round(float(row["total"]) * 100) for row in part)
 
+    page = client.get("/fee-splits", headers=chair)
+    assert page.status_code == 200
+    text = page.text.replace("&nbsp;", "\u00a0")
+    for shown in ("Sans subvention", "Subvention nº 3", "<caption>2025</caption>",
+                  "<caption>2026</caption>", "3\u00a0277,77\u00a0$", "3\u00a0500,00\u00a0$",
+                  "/api/v1/fee-splits/totals.csv"):
+        assert shown in text, shown
+    assert text.index("<caption>2026</caption>") < text.index("<caption>2025</caption>")
+
     listing = client.get("/api/v1/fee-splits?per_page=2", headers=chair).json()
     assert listing["total"] == 4 and len(listing["items"]) == 2 and listing["pages"] == 2
 
