@@ -26,8 +26,9 @@ from api.register import service as register
 from api.rules.models import RulesVersion
 from api.rules.schema import DecisionKindRules, GovernanceRules, WorkflowRules
 from api.rules.service import rules_of_version
-from api.timeutil import from_local, local, now
+from api.timeutil import as_utc, from_local, local, now
 from notifications.deadlines import Deadline, cancel_deadline, provider, upsert_deadline
+from notifications.sweeps import sweep
 from workflows import engine
 
 OBJECT_TYPE = "decision"
@@ -117,13 +118,15 @@ def _current(on: date):
     return and_(Seat.starts_on <= on, or_(Seat.ends_on.is_(None), Seat.ends_on >= on))
 
 
-def voting_seats(session: Session, body_id: int, on: date) -> list[Seat]:
-    """Current voting seats of a body (staff observers never vote)."""
+def voting_seats(session: Session, body_id: int, on: date) -> list:
+    """Current voting seats of a body (staff observers never vote), as light rows
+    (id, person_id, organisation_id): the vote path reads them on every vote."""
     return list(session.execute(
-        select(Seat).where(Seat.body_id == body_id, Seat.voting.is_(True),
-                           Seat.role != SeatRole.staff_observer, _current(on))
+        select(Seat.id, Seat.person_id, Seat.organisation_id)
+        .where(Seat.body_id == body_id, Seat.voting.is_(True),
+               Seat.role != SeatRole.staff_observer, _current(on))
         .order_by(Seat.id)
-    ).scalars())
+    ).all())
 
 
 def _actor_roles(session: Session, decision: Decision, person) -> set[str]:
@@ -398,8 +401,7 @@ def cast_vote(session: Session, decision_id: int, choice: str, viewer: Viewer) -
     seat = _voting_seat_of(viewer, decision)
     if seat is None:
         raise Forbidden("decision.no_voting_seat")
-    votes = {v.seat_id: v for v in session.execute(
-        select(Vote).where(Vote.decision_id == decision.id)).scalars()}
+    voted = set(session.execute(select(Vote.seat_id).where(Vote.decision_id == decision.id)).scalars())
     recused = set(session.execute(
         select(Recusal.seat_id).where(Recusal.decision_id == decision.id)).scalars())
     if seat.id in recused:
@@ -408,7 +410,10 @@ def cast_vote(session: Session, decision_id: int, choice: str, viewer: Viewer) -
     event = dict(object_type=OBJECT_TYPE, object_id=decision.id, actor_id=viewer.id,
                  confidential_category=decision.confidential_category, body_id=decision.body_id,
                  rules_version_id=decision.rules_version_id)
-    vote = votes.get(seat.id)
+    vote = None
+    if seat.id in voted:
+        vote = session.execute(select(Vote).where(Vote.decision_id == decision.id,
+                                                  Vote.seat_id == seat.id)).scalar_one()
     if vote is not None:
         if vote.choice == choice:
             session.commit()
@@ -431,24 +436,55 @@ def cast_vote(session: Session, decision_id: int, choice: str, viewer: Viewer) -
         except IntegrityError as exc:  # a concurrent request for the same seat won
             session.rollback()
             raise Conflict("decision.vote_concurrent") from exc
-        votes[seat.id] = vote
+        voted.add(seat.id)
         register.record(session, action="vote.cast", after=_vote_event(decision, seat, choice, hidden),
                         **event)
         status = "cast"
-    _after_vote(session, decision, rules, votes, recused)
+    if status == "cast":
+        _after_vote(session, decision, rules, voted, recused, viewer.id)
     session.commit()
     return decision, vote, status
 
 
 def _after_vote(session: Session, decision: Decision, rules: GovernanceRules,
-                votes: dict[int, Vote], recused: set[int]) -> None:
-    seats = voting_seats(session, decision.body_id, _today(session))
-    eligible = {s.id for s in seats} | set(votes) | recused
+                voted: set[int], recused: set[int], person_id: int | None = None) -> None:
+    """Close early once every eligible seat has voted; otherwise keep the reminders right.
+
+    The person who just voted (or recused) leaves the reminder list. Replanning the whole
+    list costs O(seats) in the planner, so it is done here only when one of this person's
+    reminders could go out soon; otherwise the sweep (`close_due_decisions`, every few
+    seconds) replans it well before any send time.
+    """
+    today = _today(session)
+    # Eligible: the current voting seats, plus any seat that voted or recused (a seat that
+    # ended since still counts for what it did), counted in the database.
+    eligible = session.execute(select(func.count()).select_from(Seat).where(or_(
+        and_(Seat.body_id == decision.body_id, Seat.voting.is_(True),
+             Seat.role != SeatRole.staff_observer, _current(today)),
+        Seat.id.in_(select(Vote.seat_id).where(Vote.decision_id == decision.id)),
+        Seat.id.in_(select(Recusal.seat_id).where(Recusal.decision_id == decision.id))))).scalar_one()
     kind = kind_rules(rules, decision)
-    if can_close_early(vote_rule(kind), len(eligible), len(recused & eligible), len(votes)):
-        close_decision(session, decision, rules, list(votes.values()), recused, eligible)
-    else:
-        _refresh_deadline(session, decision, seats, set(votes), recused)
+    if can_close_early(vote_rule(kind), eligible, len(recused), len(voted)):
+        close_decision(session, decision, rules, recused=recused)
+    elif person_id is None or _reminder_soon(session, decision, person_id):
+        _refresh_deadline(session, decision, voting_seats(session, decision.body_id, today), voted, recused)
+
+
+# A person's reminder due within this delay is cancelled in the vote's own transaction; later
+# ones are left to the sweep (every `sweep_interval_seconds`, 30 s by default).
+REFRESH_SLACK = timedelta(minutes=10)
+
+
+def _reminder_soon(session: Session, decision: Decision, person_id: int) -> bool:
+    try:
+        from notifications.models import OutboxMessage, Status
+    except ImportError:  # no reminders layer: nothing to keep in step
+        return True
+    first = session.execute(select(func.min(OutboxMessage.send_at)).where(
+        OutboxMessage.kind == DEADLINE_KIND, OutboxMessage.object_type == OBJECT_TYPE,
+        OutboxMessage.object_id == decision.id, OutboxMessage.recipient_id == person_id,
+        OutboxMessage.status == Status.planned)).scalar_one_or_none()
+    return first is not None and as_utc(first) <= now() + REFRESH_SLACK
 
 
 def recuse(session: Session, decision_id: int, reason: str, viewer: Viewer) -> Recusal:
@@ -474,11 +510,10 @@ def recuse(session: Session, decision_id: int, reason: str, viewer: Viewer) -> R
     session.flush()
     if decision.rules_version_id is not None and decision.closed_at is None:
         rules = rules_of_version(session, decision.rules_version_id)
-        votes = {v.seat_id: v for v in session.execute(
-            select(Vote).where(Vote.decision_id == decision.id)).scalars()}
+        voted = set(session.execute(select(Vote.seat_id).where(Vote.decision_id == decision.id)).scalars())
         recused = set(session.execute(
             select(Recusal.seat_id).where(Recusal.decision_id == decision.id)).scalars())
-        _after_vote(session, decision, rules, votes, recused)
+        _after_vote(session, decision, rules, voted, recused, viewer.id)
     session.commit()
     return recusal
 
@@ -559,7 +594,9 @@ def close_due_decisions(session: Session, at: datetime | None = None) -> list[in
                 eligible = {s.id for s in seats} | {v.seat_id for v in votes} | recused
                 if not can_close_early(vote_rule(kind_rules(rules, decision)), len(eligible),
                                        len(recused & eligible), len(votes)):
-                    session.rollback()
+                    # Still open: bring its reminders in step with who has voted since.
+                    _refresh_deadline(session, decision, seats, {v.seat_id for v in votes}, recused)
+                    session.commit()
                     continue
             close_decision(session, decision, rules)
             session.commit()
@@ -568,6 +605,11 @@ def close_due_decisions(session: Session, at: datetime | None = None) -> list[in
             session.rollback()
             raise
     return closed
+
+
+@sweep("close_due_decisions")
+def _sweep_close_due(session: Session, at: datetime) -> None:
+    close_due_decisions(session, at)
 
 
 # --- deadlines --------------------------------------------------------------------------

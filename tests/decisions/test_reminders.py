@@ -1,0 +1,53 @@
+"""Voters who have voted stop being reminded: at once when a reminder is near, else by the sweep."""
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from api.collective.models import Person
+from api.decisions import service
+from api.timeutil import as_utc, set_clock
+from notifications.models import OutboxMessage, Status
+from tests.conftest import CHAIR, MEMBERS
+from tests.decisions.conftest import create_and_open, vote
+
+
+def _planned(app, decision_id: int, email: str) -> int:
+    with app.state.db.session() as session:
+        pid = session.execute(select(Person.id).where(Person.email == email)).scalar_one()
+        return len(session.execute(select(OutboxMessage.id).where(
+            OutboxMessage.object_type == "decision", OutboxMessage.object_id == decision_id,
+            OutboxMessage.recipient_id == pid, OutboxMessage.status == Status.planned)).all())
+
+
+def test_a_voter_leaves_the_reminder_list_and_the_others_stay_on_it(client, app, voters):
+    decision_id = create_and_open(client, voters[CHAIR])  # 72 h window, reminders at 48 h and 4 h
+    assert _planned(app, decision_id, MEMBERS[0]) >= 1
+    assert vote(client, voters[MEMBERS[0]], decision_id, "yes").status_code == 201
+    with app.state.db.session() as session:
+        service.close_due_decisions(session)  # the sweep replans the still-open vote
+    assert _planned(app, decision_id, MEMBERS[0]) == 0
+    assert _planned(app, decision_id, MEMBERS[1]) >= 1
+
+    # Minutes before this member's next reminder, a vote cancels it in its own transaction.
+    with app.state.db.session() as session:
+        pid = session.execute(select(Person.id).where(Person.email == MEMBERS[1])).scalar_one()
+        first = session.execute(select(func.min(OutboxMessage.send_at)).where(
+            OutboxMessage.object_id == decision_id, OutboxMessage.object_type == "decision",
+            OutboxMessage.recipient_id == pid, OutboxMessage.status == Status.planned)).scalar_one()
+    moment = as_utc(first) - timedelta(minutes=5)
+    set_clock(lambda: moment)
+    try:
+        assert vote(client, voters[MEMBERS[1]], decision_id, "no").status_code == 201
+    finally:
+        set_clock(None)
+    assert _planned(app, decision_id, MEMBERS[1]) == 0
+    assert _planned(app, decision_id, MEMBERS[2]) >= 1
+
+
+def test_closing_cancels_every_reminder_of_the_vote(client, app, voters):
+    decision_id = create_and_open(client, voters[CHAIR], kind="procedure")
+    for email in voters:
+        assert vote(client, voters[email], decision_id, "yes").status_code == 201
+    for email in voters:
+        assert _planned(app, decision_id, email) == 0
