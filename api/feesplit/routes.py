@@ -17,7 +17,7 @@ from api.feesplit import (
     demo,  # noqa: F401 - registers the demo data hook
     service,
 )
-from api.feesplit.schemas import FeeSplitIn
+from api.feesplit.schemas import FeeSplitIn, FeeSplitOut, PreviewOut
 from api.i18n import t
 from api.money import from_cents
 from api.pagination import PageParams, page_params, paginate
@@ -32,7 +32,7 @@ def invalid(exc: service.SplitInvalid, lang: str) -> JSONResponse:
                          "detail": exc.detail()}, status_code=422)
 
 
-@router.post("/fee-splits/preview")
+@router.post("/fee-splits/preview", response_model=PreviewOut)
 def preview(data: FeeSplitIn, request: Request, db: Session = Depends(get_db),
             viewer: Viewer = Depends(current_viewer),
             rules: RulesInForce = Depends(get_rules)) -> dict:
@@ -116,7 +116,7 @@ def workload(start: date, end: date, db: Session = Depends(get_db),
             "partners": [{"organisation_id": p.id, "organisation": p.name} for p in partners]}
 
 
-@router.get("/fee-splits/{split_id}")
+@router.get("/fee-splits/{split_id}", response_model=FeeSplitOut)
 def get_split(split_id: int, db: Session = Depends(get_db),
               viewer: Viewer = Depends(current_viewer)) -> dict:
     return service.split_out(db, service.get_split(db, viewer, split_id))
