@@ -20,6 +20,7 @@ from api.forms import form_values, parse
 from api.grants import service
 from api.grants.models import FunderKind, Report
 from api.grants.schemas import ApplicationIn, ApplicationPatch
+from api.i18n import t
 from api.money import from_cents
 from api.pagination import PageParams, page_params, paginate
 from api.timeutil import from_local, local
@@ -55,12 +56,17 @@ def _choices(db: Session) -> dict:
 def pipeline_page(request: Request, filters: dict = Depends(_filters), db: Session = Depends(get_db),
                   viewer: Viewer = Depends(page_viewer), rules: RulesInForce = Depends(get_rules)):
     columns = service.pipeline(db, viewer, rules.rules, **{k: v for k, v in filters.items() if k != "state"})
-    moves: dict[str, list[str]] = {}
     workflow = rules.rules.workflows[service.APPLICATION]
-    for column in columns:
-        moves[column["state"]] = engine.triggers_from(workflow, column["state"])
+    # Labels translated once per page, not once per card.
+    lang = viewer.lang
+    moves = {column["state"]: [(trig, t("grants.trigger." + trig, lang))
+                               for trig in engine.triggers_from(workflow, column["state"]) if trig not in
+                               service.award_triggers(workflow)]
+             for column in columns}
     return render(request, "grants/pipeline.html", {
-        "columns": columns, "moves": moves, "filters": filters, "may_manage": service.may_manage(db, viewer),
+        "columns": columns, "moves": moves,
+        "state_labels": {s: t("grants.state." + s, lang) for s in workflow.states},
+        "filters": filters, "may_manage": service.may_manage(db, viewer),
         "query": urlencode({k: v for k, v in filters.items() if v}), **_choices(db)})
 
 
@@ -210,20 +216,14 @@ async def _transition(request: Request, db: Session, viewer: Viewer, rules: Rule
         elif isinstance(exc, AppError):
             message = exc.message(viewer.lang)
         elif isinstance(exc, TransitionForbidden):
-            from api.i18n import t
-
             message = t("workflow.forbidden", viewer.lang, trigger=trigger)
         else:
-            from api.i18n import t
-
             message = t("workflow.not_applicable", viewer.lang, trigger=trigger, state=obj.state) \
                 if isinstance(exc, TransitionNotApplicable) else t("form.grant_amount", viewer.lang)
         request.session.setdefault("flash", []).append({"key": "grants.raw", "kind": "error",
                                                         "params": {"text": message}})
         return redirect(back)
     prefix = "grants.state." if object_type == service.APPLICATION else "report.state."
-    from api.i18n import t
-
     flash(request, "grants.moved", "success", state=t(prefix + state, viewer.lang))
     return redirect(back)
 

@@ -53,7 +53,7 @@ def states_before(workflow: WorkflowRules, trigger: str) -> set[str]:
     return found
 
 
-def _award_triggers(workflow: WorkflowRules) -> set[str]:
+def award_triggers(workflow: WorkflowRules) -> set[str]:
     """Transitions guarded by `amount_awarded_set` record the amount and create the reports."""
     return {tr.trigger for tr in workflow.transitions if "amount_awarded_set" in tr.conditions}
 
@@ -170,7 +170,7 @@ def _after_application(session: Session, app: GrantApplication, trigger: str, so
                        dest: str, actor, params: dict) -> None:
     rules = _rules_of(app)
     workflow = rules.workflows[APPLICATION]
-    if trigger in _award_triggers(workflow):
+    if trigger in award_triggers(workflow):
         raw = params.get("amount_awarded")
         if raw is not None:
             from api.grants.schemas import parse_amount
