@@ -231,7 +231,8 @@ async def drive(url: str, jobs: list[tuple[str, dict, dict]], clients: int, time
 
 def run_backend(name: str, db_url: str, args) -> dict:
     print(f"\n== {name}: setting up {args.seats} seats and {args.decisions} open decisions ...", flush=True)
-    data = setup(db_url, args.seats, args.decisions)
+    data = setup(db_url, args.seats, args.decisions + 1)  # the last one for the 1-client probe
+    probe_decision = data["decisions"].pop()
     proc, url = start_server(db_url)
     try:
         choices = ("yes", "no", "abstain")
@@ -245,12 +246,20 @@ def run_backend(name: str, db_url: str, args) -> dict:
                                 for i in range(64)], args.clients, 30))
         bare = asyncio.run(drive(url, bare_jobs, args.clients, args.time_limit))
         votes = asyncio.run(drive(url, vote_jobs, args.clients, args.time_limit))
+        # One client alone: the service time of each path, without queueing.
+        probe_n = min(100, len(data["tokens"]) - 1)
+        probe_bare = asyncio.run(drive(url, [("/bench/bare", {"decision_id": probe_decision, "seat_id": i,
+                                                              "choice": "yes"}, {}) for i in range(probe_n)],
+                                       1, args.time_limit))
+        probe_votes = asyncio.run(drive(url, [(f"/api/v1/decisions/{probe_decision}/votes", {"choice": "yes"},
+                                               {"Authorization": f"Bearer {token}"})
+                                              for token in data["tokens"][:probe_n]], 1, args.time_limit))
     finally:
         proc.terminate()
         proc.wait(timeout=30)
     stored, dupes, bare_rows = count_rows(db_url, data["decisions"])
     accepted = votes["statuses"].get(201, 0)
-    bare_rows -= 64  # the warm-up rows
+    bare_rows -= 64 + probe_bare["statuses"].get(201, 0)  # the warm-up and probe rows
     result = {"name": name, "bare": bare, "votes": votes, "stored": stored, "accepted": accepted,
               "dupes": dupes, "bare_rows": bare_rows}
     ratio = votes["rate"] / bare["rate"] if bare["rate"] else 0.0
@@ -261,7 +270,12 @@ def run_backend(name: str, db_url: str, args) -> dict:
     print(f"ratio vote/bare: {ratio:.2f}x   votes stored {stored} = accepted {accepted}: "
           f"{'OK' if stored == accepted else 'MISMATCH'}   duplicated seats: {dupes}   "
           f"bare rows {bare_rows} = accepted {bare['statuses'].get(201, 0)}")
+    print(f"1 client    : bare p50 {probe_bare['p50']:.1f} ms p99 {probe_bare['p99']:.1f} ms; "
+          f"vote p50 {probe_votes['p50']:.1f} ms p99 {probe_votes['p99']:.1f} ms")
+    # Little's law: with N clients always waiting, latency = N / rate; a p99 under 50 ms with 32
+    # clients needs 640 requests/s through one serialised writer.
     result["ratio"] = ratio
+    result["probe_votes"], result["probe_bare"] = probe_votes, probe_bare
     return result
 
 
@@ -313,7 +327,7 @@ def main() -> None:
         print(f"{r['name']:10} {r['votes']['rate']:8.1f} votes/s (bare {r['bare']['rate']:8.1f})  "
               f"ratio {r['ratio']:.2f} [{'ok' if ok_ratio else 'MISSED'}]  p50 {r['votes']['p50']:.1f} ms  "
               f"p99 {r['votes']['p99']:.1f} ms [{'ok' if ok_p99 else 'MISSED'}]  "
-              f"count [{'ok' if ok_count else 'WRONG'}]")
+              f"count [{'ok' if ok_count else 'WRONG'}]  1-client vote p99 {r['probe_votes']['p99']:.1f} ms")
     if failed:
         raise SystemExit(1)
 
