@@ -7,6 +7,8 @@ CI=true where they fail.
 """
 
 import os
+import shutil
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from datetime import date
@@ -14,11 +16,11 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, text
 
 from api.areas import MODELS, _import_optional
 from api.config import ROOT, Settings
-from api.db import Base, Database
+from api.db import Database
 from migrations import upgrade
 
 for _name in MODELS:
@@ -56,63 +58,89 @@ def _pg_available() -> bool:
         return False
 
 
+# Every test database starts as a copy of a template holding the demo collective's people
+# (seats from SEED_DAY's year on), so no test pays for seeding: a file copy on SQLite,
+# CREATE DATABASE ... TEMPLATE on PostgreSQL.
+SEED_DAY = date(2026, 1, 15)
+
+
+def _admin_engine():
+    return create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+
+
+def _pg_url(name: str) -> str:
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def _drop_pg(admin, name: str) -> None:
+    with admin.connect() as conn:
+        conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+
+
 @pytest.fixture(scope="session")
-def pg_server_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for this test session, dropped at the end."""
+def pg_template() -> Iterator[str]:
+    """A migrated PostgreSQL database with the demo people, for this test session."""
     if not _pg_available():
         if IN_CI:
             pytest.fail("PostgreSQL is required under CI=true but 127.0.0.1:5432 does not answer")
         pytest.skip("PostgreSQL not available")
-    name = f"relais_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"relais_tpl_{uuid.uuid4().hex[:10]}"
+    admin = _admin_engine()
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    upgrade(url)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+    upgrade(_pg_url(name))
+    db = Database(_pg_url(name))
+    seed_demo(db, SEED_DAY)
+    db.dispose()
+    yield name
+    _drop_pg(admin, name)
     admin.dispose()
 
 
 @pytest.fixture(scope="session")
-def sqlite_server_url(tmp_path_factory) -> str:
-    path = Path(tmp_path_factory.mktemp("db")) / "relais-test.db"
+def sqlite_template(tmp_path_factory) -> Path:
+    path = Path(tmp_path_factory.mktemp("template")) / "relais-template.db"
     url = f"sqlite:///{path}"
     upgrade(url)
-    return url
-
-
-def _empty_all_tables(database: Database) -> None:
-    present = set(inspect(database.engine).get_table_names())
-    tables = [t.name for t in Base.metadata.sorted_tables if t.name in present]
-    with database.engine.begin() as conn:
-        if database.is_postgres:
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-        else:
-            for table in reversed(tables):
-                conn.execute(text(f'DELETE FROM "{table}"'))
+    db = Database(url)
+    seed_demo(db, SEED_DAY)
+    db.dispose()
+    conn = sqlite3.connect(path)  # fold the WAL into the file before it is copied
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return path
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request) -> str:
-    """Run the test once on SQLite and once on PostgreSQL."""
+def db_url(request, tmp_path) -> Iterator[str]:
+    """Run the test once on SQLite and once on PostgreSQL, each on a fresh copy of the template."""
     if request.param == "sqlite":
-        return request.getfixturevalue("sqlite_server_url")
-    return request.getfixturevalue("pg_server_url")
+        target = tmp_path / "relais-test.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
+        yield f"sqlite:///{target}"
+        return
+    template = request.getfixturevalue("pg_template")
+    name = f"relais_t_{uuid.uuid4().hex[:12]}"
+    admin = _admin_engine()
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    yield _pg_url(name)
+    _drop_pg(admin, name)
+    admin.dispose()
 
 
 @pytest.fixture
-def sqlite_url(sqlite_server_url) -> str:
-    return sqlite_server_url
+def sqlite_url(request, tmp_path) -> str:
+    target = tmp_path / "relais-test.db"
+    shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
+    return f"sqlite:///{target}"
 
 
 @pytest.fixture
 def database(db_url) -> Iterator[Database]:
-    """An empty, migrated database on the backend of `db_url`."""
+    """A migrated database on the backend of `db_url`, holding the demo people."""
     db = Database(db_url)
-    _empty_all_tables(db)
     yield db
     db.dispose()
 
@@ -137,10 +165,9 @@ def seed_demo(database: Database, today: date | None = None, with_area_data: boo
 
 @pytest.fixture
 def app(database, db_url):
-    """The app on an empty database holding the demo collective's people (no area data)."""
+    """The app on a database holding the demo collective's people (no area data)."""
     from api.main import create_app
 
-    seed_demo(database)
     return create_app(make_settings(db_url), db=database)
 
 
