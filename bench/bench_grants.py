@@ -15,6 +15,7 @@ window of open deadlines only.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -106,14 +107,21 @@ def build(db_url: str, today: date, funders: int, applications: int, reports: in
     db.dispose()
 
 
-def timed(client, path: str, runs: int) -> list[float]:
-    times = []
+def timed(client, path: str, runs: int) -> tuple[list[float], list[float]]:
+    """Wall-clock and CPU milliseconds per request. The app runs in this process (TestClient),
+    so the process CPU time of a request is the work it needed, whatever else the machine runs."""
+    wall, cpu = [], []
     for _ in range(runs):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         r = client.get(path)
-        times.append((time.perf_counter() - start) * 1000)
+        wall.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
         assert r.status_code == 200, (path, r.status_code, r.text[:300])
-    return times
+    return wall, cpu
+
+
+def _q(values: list[float], pct: int) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]
 
 
 def main() -> None:
@@ -162,17 +170,20 @@ def main() -> None:
         events = client.get(feed).text.count("BEGIN:VEVENT")
         cards = client.get("/grants").text.count("<article")
         print(f"pipeline shows {cards} cards; the feed holds {events} events\n")
-        print(f"{'page':<28}{'runs':>6}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}  target p95 < 100 ms")
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+        print(f"load average {load:.1f} on {os.cpu_count()} CPUs (wall-clock figures grow with it; "
+              "CPU figures do not)")
+        print(f"{'page':<22}{'runs':>5}{'wall p50':>10}{'wall p95':>10}{'cpu p50':>9}{'cpu p95':>9}"
+              "   target p95 < 100 ms")
         ok = True
         for label, path in [("pipeline /grants", "/grants"), ("calendar /calendar", "/calendar"),
                             ("ICS feed", feed), ("list /grants/list", "/grants/list")]:
             timed(client, path, 3)  # warm-up
-            times = timed(client, path, args.runs)
-            q = statistics.quantiles(times, n=100, method="inclusive")
-            p50, p95 = q[49], q[94]
-            ok &= p95 < 100
-            print(f"{label:<28}{args.runs:>6}{p50:>10.1f}{p95:>10.1f}{max(times):>10.1f}  "
-                  f"{'ok' if p95 < 100 else 'SLOW'}")
+            wall, cpu = timed(client, path, args.runs)
+            good = _q(wall, 95) < 100
+            ok &= good
+            print(f"{label:<22}{args.runs:>5}{_q(wall, 50):>10.1f}{_q(wall, 95):>10.1f}{_q(cpu, 50):>9.1f}"
+                  f"{_q(cpu, 95):>9.1f}   {'ok' if good else 'over (wall)'}")
     database.dispose()
     if not args.keep:
         for f in tmp.iterdir():

@@ -591,8 +591,13 @@ if sweep is not None:
 
 # --------------------------------------------------------------------------- deadlines
 
+def _short(title: str) -> str:
+    """Deadline titles end up in 300-character columns (outbox) and calendar lines."""
+    return title if len(title) <= 240 else title[:239] + "…"
+
+
 def _title(app: GrantApplication, fr: str, en: str) -> tuple[str, str]:
-    return f"{fr} — {app.title}", f"{en} — {app.title}"
+    return f"{fr} — {_short(app.title)}", f"{en} — {_short(app.title)}"
 
 
 def _partner_people(session: Session, app: GrantApplication) -> set[int]:
@@ -631,8 +636,8 @@ def report_deadline(report: Report, tz: str) -> Deadline:
     app = report.application
     fr, en = KIND_NAMES.get(report.kind, KIND_NAMES["other"])
     return Deadline(kind="report_due", object_type=REPORT, object_id=report.id,
-                    due_at=due_at(report.due_date, tz), title_fr=f"{fr} — {app.title}",
-                    title_en=f"{en} — {app.title}", path=f"/grants/reports/{report.id}",
+                    due_at=due_at(report.due_date, tz), title_fr=f"{fr} — {_short(app.title)}",
+                    title_en=f"{en} — {_short(app.title)}", path=f"/grants/reports/{report.id}",
                     recipient_ids=frozenset({report.owner_id} if report.owner_id else set()),
                     confidential_category=app.confidential_category, body_id=app.body_id, all_day=True)
 
@@ -673,8 +678,8 @@ def _application_deadlines(session: Session, start: datetime, end: datetime) -> 
         .where(GrantApplication.deadline_open.is_(True), GrantApplication.application_deadline >= start,
                GrantApplication.application_deadline < end)).all()
     return [Deadline(kind="grant_application_deadline", object_type=APPLICATION, object_id=r.id,
-                     due_at=r.application_deadline, title_fr=f"Dépôt de la demande — {r.title}",
-                     title_en=f"Application deadline — {r.title}", path=f"/grants/{r.id}",
+                     due_at=r.application_deadline, title_fr=f"Dépôt de la demande — {_short(r.title)}",
+                     title_en=f"Application deadline — {_short(r.title)}", path=f"/grants/{r.id}",
                      recipient_ids=frozenset({r.owner_id} if r.owner_id else ()),
                      confidential_category=r.confidential_category, body_id=r.body_id) for r in rows]
 
@@ -688,8 +693,9 @@ def _draft_deadlines(session: Session, start: datetime, end: datetime) -> list[D
         .where(GrantApplication.draft_open.is_(True), GrantApplication.internal_draft_deadline >= first,
                GrantApplication.internal_draft_deadline < last)).all()
     found = [Deadline(kind="grant_internal_draft", object_type=APPLICATION, object_id=r.id,
-                      due_at=due_at(r.internal_draft_deadline, tz), title_fr=f"Brouillon interne — {r.title}",
-                      title_en=f"Internal draft — {r.title}", path=f"/grants/{r.id}",
+                      due_at=due_at(r.internal_draft_deadline, tz),
+                      title_fr=f"Brouillon interne — {_short(r.title)}",
+                      title_en=f"Internal draft — {_short(r.title)}", path=f"/grants/{r.id}",
                       recipient_ids=frozenset({r.owner_id} if r.owner_id else ()),
                       confidential_category=r.confidential_category, body_id=r.body_id, all_day=True)
              for r in rows]
@@ -709,8 +715,8 @@ def _report_deadlines(session: Session, start: datetime, end: datetime) -> list[
     for r in rows:
         fr, en = KIND_NAMES.get(r.kind, KIND_NAMES["other"])
         found.append(Deadline(kind="report_due", object_type=REPORT, object_id=r.id,
-                              due_at=due_at(r.due_date, tz), title_fr=f"{fr} — {r.title}",
-                              title_en=f"{en} — {r.title}", path=f"/grants/reports/{r.id}",
+                              due_at=due_at(r.due_date, tz), title_fr=f"{fr} — {_short(r.title)}",
+                              title_en=f"{en} — {_short(r.title)}", path=f"/grants/reports/{r.id}",
                               recipient_ids=frozenset({r.owner_id} if r.owner_id else ()),
                               confidential_category=r.confidential_category, body_id=r.body_id,
                               all_day=True))
