@@ -14,12 +14,14 @@ from sqlalchemy.orm import Session
 
 from api.access import Viewer
 from api.collective.models import Organisation, Person
+from api.dashboard import Section
+from api.dashboard import section as dashboard_section
 from api.deps import RulesInForce, check_csrf, get_db, get_rules, page_viewer
 from api.errors import AppError
 from api.forms import form_values, parse
 from api.grants import service
 from api.grants.models import FunderKind, Report
-from api.grants.schemas import ApplicationIn, ApplicationPatch
+from api.grants.schemas import ApplicationIn, ApplicationPatch, FunderIn
 from api.i18n import t
 from api.money import from_cents
 from api.pagination import PageParams, page_params, paginate
@@ -174,6 +176,30 @@ async def save_application(request: Request, app_id: int | None = None, db: Sess
     return redirect(f"/grants/{app.id}")
 
 
+@router.get("/grants/funders")
+def funders_page(request: Request, db: Session = Depends(get_db), viewer: Viewer = Depends(page_viewer)):
+    return _funders(request, db, viewer, {"kind": "other"}, {})
+
+
+def _funders(request: Request, db: Session, viewer: Viewer, values: dict, errors: dict, status: int = 200):
+    return render(request, "grants/funders.html", {
+        "funders": service.list_funders(db), "values": values, "errors": errors,
+        "may_manage": service.may_manage(db, viewer), "funder_kinds": list(FunderKind)}, status=status)
+
+
+@router.post("/grants/funders")
+async def create_funder(request: Request, db: Session = Depends(get_db), viewer: Viewer = Depends(page_viewer)):
+    service.require_manager(db, viewer)
+    form = await request.form()
+    values = form_values(form, ["name", "kind", "contacts", "programmes"])
+    data, errors = parse(FunderIn, values, viewer.lang)
+    if data is None:
+        return _funders(request, db, viewer, values, errors, status=422)
+    service.create_funder(db, data, viewer.id)
+    flash(request, "flash.saved", "success")
+    return redirect("/grants/funders")
+
+
 @router.get("/grants/reports/{report_id}")
 def report_page(report_id: int, request: Request, db: Session = Depends(get_db),
                 viewer: Viewer = Depends(page_viewer), rules: RulesInForce = Depends(get_rules)):
@@ -248,3 +274,17 @@ async def report_transition(report_id: int, request: Request, db: Session = Depe
     report = service.get_report(db, viewer, report_id)
     return await _transition(request, db, viewer, rules, report, service.REPORT,
                              _back(request, f"/grants/{report.application_id}"))
+
+
+@dashboard_section
+def my_grant_deadlines(db: Session, viewer: Viewer) -> Section | None:
+    """Reports and application deadlines of the coming 30 days that this person owns."""
+    from datetime import timedelta
+
+    until = viewer.today + timedelta(days=30)
+    reports = db.execute(
+        service.reports_stmt(viewer, owner_id=viewer.id, due_to=until)
+        .where(Report.deadline_open.is_(True)).limit(10)).scalars().all()
+    if not reports:
+        return None
+    return Section("grants.my_reports", "grants/_dashboard.html", {"my_reports": reports}, order=40)

@@ -103,3 +103,24 @@ def test_staff_see_the_pipeline_without_in_camera_applications(client, app):
         assert staff.get(f"/grants/{public['id'] + 100}").status_code == 404
         assert "Zeta" not in staff.get("/grants/list").text
         assert "Zeta" not in staff.get("/grants/export.csv").text
+
+
+def test_funders_page_adds_a_funder_and_the_dashboard_lists_my_reports(client, web):
+    page = web.get("/grants/funders")
+    assert page.status_code == 200
+    r = web.post("/grants/funders", data={"csrf_token": csrf_of(page.text), "name": "", "kind": "ministry"})
+    assert r.status_code == 422 and "obligatoire" in r.text
+    r = web.post("/grants/funders", data={"csrf_token": csrf_of(page.text), "name": "Ville de Magog",
+                                          "kind": "other"}, follow_redirects=True)
+    assert r.status_code == 200 and "Ville de Magog" in r.text
+    lead = token_for(client, HANDROITS)
+    from datetime import timedelta
+
+    soon = (date.today() + timedelta(days=5)).isoformat()
+    app = make_application(client, lead, confidential=False, period_start="2026-01-01", period_end="2027-12-31",
+                           requirements=[{"kind": "financial", "due_rule": "fixed", "due_date": soon}])
+    from tests.grants.helpers import award
+
+    award(client, lead, app["id"])
+    dashboard = web.get("/").text
+    assert "Mes redditions de comptes à venir" in dashboard and "Soutien aux locataires" in dashboard
