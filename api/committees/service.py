@@ -130,9 +130,15 @@ def is_overdue(task: Task, closed: set[str], at: datetime | None = None) -> bool
 # --- workflow bindings ---------------------------------------------------------------------
 
 def _person_viewer(session: Session, actor: Any) -> Viewer:
+    """The person's seats today, cached for the unit of work (a board asks once per task)."""
     if isinstance(actor, Viewer):
         return actor
-    return load_viewer(session, actor, _today(session))
+    today = _today(session)
+    cache = session.info.setdefault("committees_viewers", {})
+    key = (actor.id, today)
+    if key not in cache:
+        cache[key] = load_viewer(session, actor, today)
+    return cache[key]
 
 
 def _body_and_parent(session: Session, body_id: int) -> list[int]:
@@ -732,9 +738,13 @@ def reorder_items(session: Session, viewer: Viewer, meeting_id: int, item_ids: l
     before = [i.id for i in visible]
     for slot, item_id in zip(slots, item_ids, strict=True):
         by_id[item_id].position = slot
+    # The order names item ids: when the agenda holds an in-camera item, the event is read
+    # only by those who may see it (a staff reader must not even count the ids).
+    hidden = next((i.confidential_category for i in meeting.items if i.confidential_category), None)
     register.record(session, action="agenda.reordered", object_type="meeting", object_id=meeting.id,
                     actor_id=viewer.id, before={"order": before}, after={"order": item_ids},
-                    confidential_category=meeting.confidential_category, body_id=meeting.body_id)
+                    confidential_category=meeting.confidential_category or hidden,
+                    body_id=meeting.body_id)
     session.commit()
     session.refresh(meeting)
     return meeting

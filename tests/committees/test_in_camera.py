@@ -133,3 +133,19 @@ def test_a_staff_observer_cannot_own_an_in_camera_task(client, as_chair, as_admi
     staff_id = client.get("/api/v1/me", headers=token_for(client, STAFF)).json()["id"]
     r = create_task(client, as_chair, hr, owner_ids=[staff_id])
     assert r.status_code == 422 and r.json()["field"] == "owner_ids"
+
+
+def test_the_register_never_shows_staff_an_in_camera_item_or_its_id(client, as_chair, as_staff):
+    meeting, ids = ce_meeting_with_in_camera_item(client, as_chair)
+    r = client.put(f"/api/v1/meetings/{meeting}/agenda/order", json={"item_ids": list(reversed(ids))},
+                   headers=as_chair)
+    assert r.status_code == 200
+    staff_view = client.get("/api/v1/register?per_page=200", headers=as_staff)
+    assert staff_view.status_code == 200
+    assert IN_CAMERA_TITLE not in staff_view.text
+    actions = [e["action"] for e in staff_view.json()["items"]]
+    assert "agenda.reordered" not in actions
+    assert actions.count("agenda_item.created") == 3
+    member_view = client.get("/api/v1/register?per_page=200", headers=as_chair)
+    assert IN_CAMERA_TITLE in member_view.text
+    assert "agenda.reordered" in [e["action"] for e in member_view.json()["items"]]
