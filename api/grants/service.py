@@ -31,7 +31,7 @@ from api.grants.schemas import ApplicationIn, ApplicationPatch, FunderIn, Funder
 from api.money import from_cents, to_cents
 from api.register import service as register
 from api.rules.schema import GovernanceRules, WorkflowRules
-from api.timeutil import local, now
+from api.timeutil import from_local, local, now
 from notifications.deadlines import Deadline, cancel_deadline, provider, upsert_deadline
 from workflows import engine
 
@@ -330,6 +330,9 @@ def _apply(session: Session, app: GrantApplication, values: dict, rules: Governa
             continue
         elif key in ("title", "funder_id") and value is None:
             raise Invalid("error.required", field=key)
+        elif key == "application_deadline" and value is not None and value.tzinfo is None:
+            # A time without a zone is a wall-clock time in the collective's zone.
+            app.application_deadline = from_local(value, timezone(session))
         else:
             setattr(app, key, value)
     if app.period_start and app.period_end and app.period_end < app.period_start:

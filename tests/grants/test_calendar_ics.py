@@ -40,7 +40,7 @@ def _seed(client) -> dict:
                               application_deadline="2027-01-15T17:00:00-05:00",
                               internal_draft_deadline="2027-01-05")
     summer = make_application(client, lead, title="Programme d'été (public)", confidential=False,
-                              application_deadline="2027-06-15T17:00:00-04:00")
+                              application_deadline="2027-06-15T17:00:00")  # no zone: Toronto time
     secret = make_application(client, lead, title="Entente Zeta",
                               application_deadline="2027-01-20T12:00:00-05:00",
                               period_start="2027-01-01", period_end="2027-03-31",
