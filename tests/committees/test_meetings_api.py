@@ -1,6 +1,8 @@
 """Meetings: attendance limited to the body's seats, quorum from attendance, agenda order,
 the meeting workflow, and the minutes approved by an adopted minutes-approval decision."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from tests.committees.conftest import body_id, ce_meeting_with_in_camera_item
@@ -185,3 +187,35 @@ def test_decisions_taken_in_the_meeting_appear_in_its_minutes(client, as_chair, 
     staff_minutes = client.get(f"/api/v1/meetings/{meeting}/minutes", headers=as_staff)
     assert "Embauche confidentielle" not in staff_minutes.text
     assert [d["title"] for d in staff_minutes.json()["decisions_in_meeting"]] == ["Procédure d'accueil"]
+
+
+@pytest.mark.skipif(not _decisions_available(), reason="decisions area not present")
+def test_the_partners_packet_lists_adopted_decisions_without_confidential_ones_for_staff(client, app, as_chair):
+    from tests.committees.conftest import sign_in_page
+
+    voters = [token_for(client, email) for email in (CHAIR, *MEMBERS)]
+    for kind, title in [("procedure", "Procédure d'accueil adoptée"), ("hiring", "Embauche confidentielle adoptée")]:
+        r = client.post("/api/v1/decisions", json={"kind": kind, "title": title, "text": "Texte."}, headers=as_chair)
+        assert r.status_code == 201, r.text
+        decision = r.json()["id"]
+        assert client.post(f"/api/v1/decisions/{decision}/transitions", json={"trigger": "open"},
+                           headers=as_chair).status_code == 200
+        for headers in voters:
+            client.post(f"/api/v1/decisions/{decision}/votes", json={"choice": "yes"}, headers=headers)
+        assert client.get(f"/api/v1/decisions/{decision}", headers=as_chair).json()["state"] == "adopted"
+    partners = body_id(client, as_chair, "partners_committee")
+    r = client.post("/api/v1/meetings", json={"body_id": partners, "title": "Assemblée semestrielle",
+                                              "starts_at": (datetime.now(UTC) + timedelta(days=10)).isoformat()},
+                    headers=token_for(client, "admin@relais.demo"))
+    meeting = r.json()["id"]
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as staff:
+        sign_in_page(staff, STAFF)
+        page = staff.get(f"/meetings/{meeting}/packet").text
+    assert "Procédure d&#39;accueil adoptée" in page and "Embauche confidentielle" not in page
+    with TestClient(app) as member:
+        sign_in_page(member, CHAIR)
+        page = member.get(f"/meetings/{meeting}/packet").text
+        assert "Embauche confidentielle adoptée" in page
+        assert "Embauche confidentielle" not in member.get(f"/meetings/{meeting}/packet?version=public").text
