@@ -124,3 +124,25 @@ def test_funders_page_adds_a_funder_and_the_dashboard_lists_my_reports(client, w
     award(client, lead, app["id"])
     dashboard = web.get("/").text
     assert "Mes redditions de comptes à venir" in dashboard and "Soutien aux locataires" in dashboard
+
+
+def test_an_english_reader_gets_the_pipeline_and_calendar_in_english(client, app):
+    from datetime import UTC, datetime
+
+    from api.timeutil import set_clock
+    from tests.conftest import MEMBERS
+
+    lead = token_for(client, HANDROITS)
+    make_application(client, lead, title="Seniors' fund", confidential=False,
+                     application_deadline="2027-01-15T17:00:00")
+    set_clock(lambda: datetime(2026, 11, 23, 15, 0, tzinfo=UTC))
+    try:
+        with TestClient(app) as en:
+            sign_in(en, MEMBERS[3])  # reads in English
+            page = en.get("/grants").text
+            assert "Application pipeline" in page and "Start drafting" in page
+            cal = en.get("/calendar?month=2027-01").text
+            assert "January 2027" in cal and "Application deadline — Seniors&#39; fund" in cal
+            assert "5:00 PM (EST)" in cal
+    finally:
+        set_clock(None)
