@@ -15,6 +15,7 @@ from api.committees.schemas import (
     AttendanceIn,
     CommentIn,
     MeetingIn,
+    MeetingPatch,
     TaskIn,
     TaskPatch,
     TimeEntryIn,
@@ -307,9 +308,13 @@ async def create_meeting(request: Request, db: Session = Depends(get_db),
 
 def _meeting_page(request: Request, db: Session, viewer: Viewer, rules: GovernanceRules,
                   meeting_id: int, values: dict | None = None, errors: dict | None = None,
-                  status: int = 200):
+                  meeting_values: dict | None = None, status: int = 200):
     meeting = service.get_meeting(db, viewer, meeting_id)
     tz = rules.collective.timezone
+    if meeting_values is None:
+        meeting_values = {f: getattr(meeting, f) for f in ("title", "place", "video_url")}
+        meeting_values["starts_at"] = _local_input(meeting.starts_at, tz)
+        meeting_values["ends_at"] = _local_input(meeting.ends_at, tz)
     seats = service.body_seats(db, meeting, tz)
     attendance = {a.seat_id: a.status for a in meeting.attendance}
     kinds = [k for k in service.item_kinds(rules)
@@ -321,6 +326,7 @@ def _meeting_page(request: Request, db: Session, viewer: Viewer, rules: Governan
         "allowed": engine.allowed_triggers(db, meeting, viewer.person, rules, "meeting"),
         "can_manage": service.can_manage_meeting(db, viewer, meeting.body_id),
         "kinds": kinds, "values": values or {"kind": "discussion"}, "errors": errors or {},
+        "meeting_values": meeting_values,
         "is_partners": meeting.body.kind == "partners_committee",
         "categories": rules.confidential_categories}, status=status)
 
@@ -329,6 +335,32 @@ def _meeting_page(request: Request, db: Session, viewer: Viewer, rules: Governan
 def meeting_page(meeting_id: int, request: Request, db: Session = Depends(get_db),
                  viewer: Viewer = Depends(page_viewer), rules: RulesInForce = Depends(get_rules)):
     return _meeting_page(request, db, viewer, rules.rules, meeting_id)
+
+
+@router.post("/meetings/{meeting_id}/edit")
+async def edit_meeting(meeting_id: int, request: Request, db: Session = Depends(get_db),
+                       viewer: Viewer = Depends(page_viewer), rules: RulesInForce = Depends(get_rules)):
+    form = await request.form()
+    values = form_values(form, MEETING_FIELDS[1:])
+    data, errors = parse(MeetingPatch, values, viewer.lang)
+    if data is not None:
+        payload = {k: v for k, v in values.items() if v is not None}
+        for name in ("ends_at", "place", "video_url"):
+            payload.setdefault(name, None)
+        data = MeetingPatch.model_validate(payload)
+        try:
+            service.update_meeting(db, viewer, meeting_id, data, rules.rules)
+        except AppError as exc:
+            if exc.status == 404:
+                raise
+            db.rollback()  # nothing half-changed is shown or kept
+            errors = {exc.field or "form": exc.message(viewer.lang)}
+    if errors:
+        return _meeting_page(request, db, viewer, rules.rules, meeting_id,
+                             errors={f"meeting_{k}": v for k, v in errors.items()},
+                             meeting_values=values, status=422)
+    flash(request, "flash.saved", "success")
+    return redirect(f"/meetings/{meeting_id}")
 
 
 @router.post("/meetings/{meeting_id}/move")

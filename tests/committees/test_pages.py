@@ -177,3 +177,23 @@ def test_the_partners_committee_packet_page(web, client, as_chair):
     text = _page(page)
     assert "Bilan d'activités" in text and "Bilan financier" in text
     assert csrf_of(web.get("/").text)
+
+
+def test_the_meeting_form_moves_the_meeting_and_keeps_bad_input(web, client, as_chair):
+    meeting, _ = ce_meeting_with_in_camera_item(client, as_chair)
+    token = sign_in_page(web, CHAIR)
+    page = _page(web.get(f"/meetings/{meeting}"))
+    assert 'value="2026-12-08T13:30"' in page  # shown in local time
+    r = web.post(f"/meetings/{meeting}/edit", data={"csrf_token": token, "title": "CE reporté",
+                                                    "starts_at": "2026-12-09T13:30", "ends_at": "2026-12-09T12:00",
+                                                    "place": "Salle B"})
+    assert r.status_code == 422
+    page = _page(r)
+    assert "La fin doit suivre le début." in page and 'value="CE reporté"' in page and 'value="Salle B"' in page
+    r = web.post(f"/meetings/{meeting}/edit", data={"csrf_token": token, "title": "CE reporté",
+                                                    "starts_at": "2026-12-09T13:30", "place": "Salle B"},
+                 follow_redirects=False)
+    assert r.status_code == 303
+    got = client.get(f"/api/v1/meetings/{meeting}", headers=as_chair).json()
+    assert got["title"] == "CE reporté" and got["starts_at"] == "2026-12-09T18:30:00+00:00"
+    assert got["ends_at"] is None and got["place"] == "Salle B"
