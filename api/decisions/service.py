@@ -401,19 +401,15 @@ def cast_vote(session: Session, decision_id: int, choice: str, viewer: Viewer) -
     seat = _voting_seat_of(viewer, decision)
     if seat is None:
         raise Forbidden("decision.no_voting_seat")
-    voted = set(session.execute(select(Vote.seat_id).where(Vote.decision_id == decision.id)).scalars())
-    recused = set(session.execute(
-        select(Recusal.seat_id).where(Recusal.decision_id == decision.id)).scalars())
-    if seat.id in recused:
+    if session.execute(select(Recusal.id).where(Recusal.decision_id == decision.id,
+                                                Recusal.seat_id == seat.id)).first() is not None:
         raise Forbidden("decision.recused")
     hidden = kind.results_hidden_until_close
     event = dict(object_type=OBJECT_TYPE, object_id=decision.id, actor_id=viewer.id,
                  confidential_category=decision.confidential_category, body_id=decision.body_id,
                  rules_version_id=decision.rules_version_id)
-    vote = None
-    if seat.id in voted:
-        vote = session.execute(select(Vote).where(Vote.decision_id == decision.id,
-                                                  Vote.seat_id == seat.id)).scalar_one()
+    vote = session.execute(select(Vote).where(Vote.decision_id == decision.id,
+                                              Vote.seat_id == seat.id)).scalar_one_or_none()
     if vote is not None:
         if vote.choice == choice:
             session.commit()
@@ -436,18 +432,17 @@ def cast_vote(session: Session, decision_id: int, choice: str, viewer: Viewer) -
         except IntegrityError as exc:  # a concurrent request for the same seat won
             session.rollback()
             raise Conflict("decision.vote_concurrent") from exc
-        voted.add(seat.id)
         register.record(session, action="vote.cast", after=_vote_event(decision, seat, choice, hidden),
                         **event)
         status = "cast"
     if status == "cast":
-        _after_vote(session, decision, rules, voted, recused, viewer.id)
+        _after_vote(session, decision, rules, viewer.id, viewer.today)
     session.commit()
     return decision, vote, status
 
 
 def _after_vote(session: Session, decision: Decision, rules: GovernanceRules,
-                voted: set[int], recused: set[int], person_id: int | None = None) -> None:
+                person_id: int | None = None, today: date | None = None) -> None:
     """Close early once every eligible seat has voted; otherwise keep the reminders right.
 
     The person who just voted (or recused) leaves the reminder list. Replanning the whole
@@ -455,19 +450,24 @@ def _after_vote(session: Session, decision: Decision, rules: GovernanceRules,
     reminders could go out soon; otherwise the sweep (`close_due_decisions`, every few
     seconds) replans it well before any send time.
     """
-    today = _today(session)
+    today = today or _today(session)
+    voted_ids = select(Vote.seat_id).where(Vote.decision_id == decision.id)
+    recused_ids = select(Recusal.seat_id).where(Recusal.decision_id == decision.id)
     # Eligible: the current voting seats, plus any seat that voted or recused (a seat that
-    # ended since still counts for what it did), counted in the database.
-    eligible = session.execute(select(func.count()).select_from(Seat).where(or_(
+    # ended since still counts for what it did). One round trip for the three counts.
+    eligible_q = select(func.count()).select_from(Seat).where(or_(
         and_(Seat.body_id == decision.body_id, Seat.voting.is_(True),
              Seat.role != SeatRole.staff_observer, _current(today)),
-        Seat.id.in_(select(Vote.seat_id).where(Vote.decision_id == decision.id)),
-        Seat.id.in_(select(Recusal.seat_id).where(Recusal.decision_id == decision.id))))).scalar_one()
+        Seat.id.in_(voted_ids), Seat.id.in_(recused_ids))).scalar_subquery()
+    voted_q = select(func.count()).select_from(Vote).where(Vote.decision_id == decision.id).scalar_subquery()
+    recused_q = (select(func.count()).select_from(Recusal)
+                 .where(Recusal.decision_id == decision.id).scalar_subquery())
+    eligible, voted, recused = session.execute(select(eligible_q, voted_q, recused_q)).one()
     kind = kind_rules(rules, decision)
-    if can_close_early(vote_rule(kind), eligible, len(recused), len(voted)):
-        close_decision(session, decision, rules, recused=recused)
+    if can_close_early(vote_rule(kind), eligible, recused, voted):
+        close_decision(session, decision, rules)
     elif person_id is None or _reminder_soon(session, decision, person_id):
-        _refresh_deadline(session, decision, voting_seats(session, decision.body_id, today), voted, recused)
+        _refresh_deadline(session, decision, voting_seats(session, decision.body_id, today))
 
 
 # A person's reminder due within this delay is cancelled in the vote's own transaction; later
@@ -510,10 +510,7 @@ def recuse(session: Session, decision_id: int, reason: str, viewer: Viewer) -> R
     session.flush()
     if decision.rules_version_id is not None and decision.closed_at is None:
         rules = rules_of_version(session, decision.rules_version_id)
-        voted = set(session.execute(select(Vote.seat_id).where(Vote.decision_id == decision.id)).scalars())
-        recused = set(session.execute(
-            select(Recusal.seat_id).where(Recusal.decision_id == decision.id)).scalars())
-        _after_vote(session, decision, rules, voted, recused, viewer.id)
+        _after_vote(session, decision, rules, viewer.id, viewer.today)
     session.commit()
     return recusal
 
