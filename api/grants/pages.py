@@ -20,8 +20,8 @@ from api.deps import RulesInForce, check_csrf, get_db, get_rules, page_viewer
 from api.errors import AppError
 from api.forms import form_values, parse
 from api.grants import service
-from api.grants.models import FunderKind, Report
-from api.grants.schemas import ApplicationIn, ApplicationPatch, FunderIn
+from api.grants.models import Anchor, DueRule, Frequency, FunderKind, Report, RequirementKind
+from api.grants.schemas import ApplicationIn, ApplicationPatch, FunderIn, RequirementIn
 from api.i18n import t
 from api.money import from_cents
 from api.pagination import PageParams, page_params, paginate
@@ -208,9 +208,8 @@ def report_page(report_id: int, request: Request, db: Session = Depends(get_db),
     return render(request, "grants/report.html", {"report": report, "triggers": triggers})
 
 
-@router.get("/grants/{app_id}")
-def application_page(app_id: int, request: Request, db: Session = Depends(get_db),
-                     viewer: Viewer = Depends(page_viewer), rules: RulesInForce = Depends(get_rules)):
+def _detail(request: Request, db: Session, viewer: Viewer, rules: RulesInForce, app_id: int,
+            req_values: dict | None = None, req_errors: dict | None = None, status: int = 200):
     app = service.get_application(db, viewer, app_id)
     reports = db.execute(select(Report).where(Report.application_id == app.id)
                          .order_by(Report.due_date, Report.id)).scalars().all()
@@ -222,7 +221,43 @@ def application_page(app_id: int, request: Request, db: Session = Depends(get_db
                 if fee else None)
     return render(request, "grants/detail.html", {
         "app": app, "reports": reports, "triggers": triggers, "report_triggers": report_triggers,
-        "fee": fee, "fee_link": fee_link, "may_manage": service.may_manage(db, viewer)})
+        "fee": fee, "fee_link": fee_link, "may_manage": service.may_manage(db, viewer),
+        "req_values": req_values or {"due_rule": "fixed", "kind": "financial", "preparation_days": 14},
+        "req_errors": req_errors or {}, "requirement_kinds": list(RequirementKind),
+        "due_rules": list(DueRule), "anchors": list(Anchor), "frequencies": list(Frequency)}, status=status)
+
+
+@router.get("/grants/{app_id}")
+def application_page(app_id: int, request: Request, db: Session = Depends(get_db),
+                     viewer: Viewer = Depends(page_viewer), rules: RulesInForce = Depends(get_rules)):
+    return _detail(request, db, viewer, rules, app_id)
+
+
+REQ_FIELDS = ["kind", "title", "due_rule", "due_date", "anchor", "offset_days", "frequency",
+              "preparation_days"]
+
+
+@router.post("/grants/{app_id}/requirements")
+async def add_requirement(app_id: int, request: Request, db: Session = Depends(get_db),
+                          viewer: Viewer = Depends(page_viewer), rules: RulesInForce = Depends(get_rules)):
+    service.get_application(db, viewer, app_id)
+    service.require_manager(db, viewer)
+    form = await request.form()
+    values = form_values(form, REQ_FIELDS)
+    data, errors = parse(RequirementIn, values, viewer.lang)
+    if data is None:
+        return _detail(request, db, viewer, rules, app_id, values, errors, status=422)
+    try:
+        service.add_requirement(db, viewer, app_id, data, rules.rules)
+    except AppError as exc:
+        if exc.status in (403, 404):
+            raise
+        db.rollback()
+        field = (exc.field or "form").rsplit(".", 1)[-1]
+        return _detail(request, db, viewer, rules, app_id, values, {field: exc.message(viewer.lang)},
+                       status=exc.status)
+    flash(request, "flash.saved", "success")
+    return redirect(f"/grants/{app_id}")
 
 
 async def _transition(request: Request, db: Session, viewer: Viewer, rules: RulesInForce, obj,

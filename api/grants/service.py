@@ -404,8 +404,9 @@ def add_requirement(session: Session, viewer: Viewer, app_id: int, data: Require
                     after=_snap(req, ["application_id", "kind", "due_rule", "due_date", "anchor",
                                       "offset_days", "frequency", "owner_id"]),
                     confidential_category=app.confidential_category, body_id=app.body_id)
-    if app.amount_awarded_cents and session.execute(
-            select(func.count()).select_from(Report).where(Report.application_id == app.id)).scalar_one():
+    workflow = rules.workflows[APPLICATION]
+    before_award = set().union(*(states_before(workflow, t) for t in award_triggers(workflow)))
+    if app.amount_awarded_cents and app.state not in before_award:
         generate_reports(session, app, rules)  # already awarded: its instances now
     session.commit()
     return req

@@ -146,3 +146,28 @@ def test_an_english_reader_gets_the_pipeline_and_calendar_in_english(client, app
             assert "5:00 PM (EST)" in cal
     finally:
         set_clock(None)
+
+
+def test_reporting_requirements_are_added_from_the_application_page(client, web):
+    lead = token_for(client, HANDROITS)
+    app = make_application(client, lead, confidential=False, period_start="2027-01-31", period_end="2027-04-30")
+    page = web.get(f"/grants/{app['id']}").text
+    token = csrf_of(page)
+    r = web.post(f"/grants/{app['id']}/requirements", data={"csrf_token": token, "kind": "financial",
+                                                            "due_rule": "fixed", "preparation_days": "7"})
+    assert r.status_code == 422 and 'id="re-due_date"' in r.text and "<details class=\"card\" open>" in r.text
+    r = web.post(f"/grants/{app['id']}/requirements", data={"csrf_token": token, "kind": "financial",
+                                                            "due_rule": "recurring", "frequency": "monthly",
+                                                            "preparation_days": "7"}, follow_redirects=True)
+    assert r.status_code == 200 and "Mensuelle" in r.text
+    from tests.grants.helpers import award
+
+    award(client, lead, app["id"])
+    r = web.post(f"/grants/{app['id']}/requirements", data={"csrf_token": token, "kind": "final",
+                                                            "due_rule": "offset", "anchor": "period_end",
+                                                            "offset_days": "30", "preparation_days": "14"},
+                 follow_redirects=True)
+    assert "30 jours après la fin de la période financée" in r.text
+    dues = [x["due_date"] for x in client.get(f"/api/v1/reports?application_id={app['id']}",
+                                              headers=lead).json()["items"]]
+    assert dues == ["2027-02-28", "2027-03-31", "2027-04-30", "2027-05-30"]
