@@ -202,6 +202,7 @@ async def edit_task(task_id: int, request: Request, db: Session = Depends(get_db
     except AppError as exc:
         if exc.status == 404:
             raise
+        db.rollback()
         return _task_page(request, db, viewer, rules.rules, task, values,
                           {exc.field or "form": exc.message(viewer.lang)}, status=exc.status)
     flash(request, "flash.saved", "success")
