@@ -53,6 +53,7 @@ def test_an_application_moves_through_the_pipeline_and_shows_in_the_calendar(liv
     page.click("main button:has-text('Marquer accordée')")
     assert "Accordée" in page.locator(".flash").inner_text()
     assert "10\u00a0000,00\u00a0$" in page.locator("main").inner_text()
+    screenshot(page, "grants-detail-phone")
 
     # The calendar of the deadline's month: the deadline is gone once submitted; a new one shows.
     page.goto(f"{live_server.url}/calendar?month={deadline:%Y-%m}")
