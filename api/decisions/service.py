@@ -9,10 +9,11 @@ carry who voted but not how (register readers include every member who can see t
 decision); the full tally with each seat's choice is recorded once, at closing.
 """
 
+import weakref
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, null, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 
@@ -46,10 +47,23 @@ BENEFICIARIES: dict[str, Callable[[Session, Decision], set[int]]] = {}
 
 # --- rules ------------------------------------------------------------------------------
 
+# Rules versions never change once stored: parsed rules by version id, per database engine.
+_VERSIONS: "weakref.WeakKeyDictionary[object, dict[int, GovernanceRules]]" = weakref.WeakKeyDictionary()
+
+
+def rules_of(session: Session, version_id: int) -> GovernanceRules:
+    """`rules_of_version`, without reading the stored text again on every vote."""
+    cache = _VERSIONS.setdefault(session.get_bind(), {})
+    rules = cache.get(version_id)
+    if rules is None:
+        rules = cache[version_id] = rules_of_version(session, version_id)
+    return rules
+
+
 def judged_rules(session: Session, decision: Decision, rules_in_force: GovernanceRules) -> GovernanceRules:
     """The rules the decision is judged by: its opening version, or those in force for a draft."""
     if decision.rules_version_id is not None:
-        return rules_of_version(session, decision.rules_version_id)
+        return rules_of(session, decision.rules_version_id)
     return rules_in_force
 
 
@@ -294,7 +308,7 @@ def _on_open(session: Session, decision: Decision) -> None:
     """Opening: stamp the rules version, start the vote window, recuse beneficiaries."""
     if decision.rules_version_id is None:
         decision.rules_version_id = _version_in_force(session)
-    rules = rules_of_version(session, decision.rules_version_id)
+    rules = rules_of(session, decision.rules_version_id)
     kind = kind_rules(rules, decision)
     decision.workflow = kind.workflow
     at = now()
@@ -322,14 +336,14 @@ def _after_transition(session: Session, decision: Decision, trigger: str, source
     """Entering a voting state opens the vote; leaving it (or withdrawing a draft) closes it."""
     if decision.rules_version_id is None:
         version_id = _version_in_force(session)
-        rules = rules_of_version(session, version_id) if version_id is not None else None
+        rules = rules_of(session, version_id) if version_id is not None else None
         if rules is not None and is_voting(rules, decision, dest):
             _on_open(session, decision)
         elif rules is not None and dest in rules.workflows[decision.workflow].final:
             decision.closed_at = now()
         return
     if decision.closed_at is None:
-        rules = rules_of_version(session, decision.rules_version_id)
+        rules = rules_of(session, decision.rules_version_id)
         if not is_voting(rules, decision, dest):
             decision.closed_at = now()
             cancel_deadline(session, DEADLINE_KIND, OBJECT_TYPE, decision.id)
@@ -391,7 +405,7 @@ def cast_vote(session: Session, decision_id: int, choice: str, viewer: Viewer) -
     decision = get_visible(session, viewer, decision_id, lock=True)
     if decision.rules_version_id is None:
         raise Conflict("decision.vote_not_open")
-    rules = rules_of_version(session, decision.rules_version_id)
+    rules = rules_of(session, decision.rules_version_id)
     kind = kind_rules(rules, decision)
     if not is_voting(rules, decision):
         raise Conflict("decision.vote_not_open")
@@ -401,15 +415,18 @@ def cast_vote(session: Session, decision_id: int, choice: str, viewer: Viewer) -
     seat = _voting_seat_of(viewer, decision)
     if seat is None:
         raise Forbidden("decision.no_voting_seat")
-    if session.execute(select(Recusal.id).where(Recusal.decision_id == decision.id,
-                                                Recusal.seat_id == seat.id)).first() is not None:
+    recusal_id, vote_id = session.execute(select(
+        select(Recusal.id).where(Recusal.decision_id == decision.id, Recusal.seat_id == seat.id)
+        .scalar_subquery(),
+        select(Vote.id).where(Vote.decision_id == decision.id, Vote.seat_id == seat.id)
+        .scalar_subquery())).one()
+    if recusal_id is not None:
         raise Forbidden("decision.recused")
     hidden = kind.results_hidden_until_close
     event = dict(object_type=OBJECT_TYPE, object_id=decision.id, actor_id=viewer.id,
                  confidential_category=decision.confidential_category, body_id=decision.body_id,
                  rules_version_id=decision.rules_version_id)
-    vote = session.execute(select(Vote).where(Vote.decision_id == decision.id,
-                                              Vote.seat_id == seat.id)).scalar_one_or_none()
+    vote = session.get(Vote, vote_id) if vote_id is not None else None
     if vote is not None:
         if vote.choice == choice:
             session.commit()
@@ -462,11 +479,14 @@ def _after_vote(session: Session, decision: Decision, rules: GovernanceRules,
     voted_q = select(func.count()).select_from(Vote).where(Vote.decision_id == decision.id).scalar_subquery()
     recused_q = (select(func.count()).select_from(Recusal)
                  .where(Recusal.decision_id == decision.id).scalar_subquery())
-    eligible, voted, recused = session.execute(select(eligible_q, voted_q, recused_q)).one()
+    reminder_q = _first_reminder(decision, person_id)
+    eligible, voted, recused, first_reminder = session.execute(
+        select(eligible_q, voted_q, recused_q, reminder_q)).one()
     kind = kind_rules(rules, decision)
     if can_close_early(vote_rule(kind), eligible, recused, voted):
         close_decision(session, decision, rules)
-    elif person_id is None or _reminder_soon(session, decision, person_id):
+    elif person_id is None or (first_reminder is not None
+                               and as_utc(first_reminder) <= now() + REFRESH_SLACK):
         _refresh_deadline(session, decision, voting_seats(session, decision.body_id, today))
 
 
@@ -475,16 +495,18 @@ def _after_vote(session: Session, decision: Decision, rules: GovernanceRules,
 REFRESH_SLACK = timedelta(minutes=10)
 
 
-def _reminder_soon(session: Session, decision: Decision, person_id: int) -> bool:
+def _first_reminder(decision: Decision, person_id: int | None):
+    """SQL: when this person's next planned reminder of the vote goes out (NULL: none)."""
     try:
         from notifications.models import OutboxMessage, Status
     except ImportError:  # no reminders layer: nothing to keep in step
-        return True
-    first = session.execute(select(func.min(OutboxMessage.send_at)).where(
+        return null()
+    if person_id is None:
+        return null()
+    return select(func.min(OutboxMessage.send_at)).where(
         OutboxMessage.kind == DEADLINE_KIND, OutboxMessage.object_type == OBJECT_TYPE,
         OutboxMessage.object_id == decision.id, OutboxMessage.recipient_id == person_id,
-        OutboxMessage.status == Status.planned)).scalar_one_or_none()
-    return first is not None and as_utc(first) <= now() + REFRESH_SLACK
+        OutboxMessage.status == Status.planned).scalar_subquery()
 
 
 def recuse(session: Session, decision_id: int, reason: str, viewer: Viewer) -> Recusal:
@@ -509,7 +531,7 @@ def recuse(session: Session, decision_id: int, reason: str, viewer: Viewer) -> R
     recusal = _recuse(session, decision, seat, reason=reason, automatic=False, actor_id=viewer.id)
     session.flush()
     if decision.rules_version_id is not None and decision.closed_at is None:
-        rules = rules_of_version(session, decision.rules_version_id)
+        rules = rules_of(session, decision.rules_version_id)
         _after_vote(session, decision, rules, viewer.id, viewer.today)
     session.commit()
     return recusal
@@ -578,7 +600,7 @@ def close_due_decisions(session: Session, at: datetime | None = None) -> list[in
             if decision is None or decision.closed_at is not None or decision.rules_version_id is None:
                 session.rollback()
                 continue
-            rules = rules_of_version(session, decision.rules_version_id)
+            rules = rules_of(session, decision.rules_version_id)
             if not is_voting(rules, decision):
                 session.rollback()
                 continue
