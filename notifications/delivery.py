@@ -31,7 +31,6 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.message import EmailMessage
 from email.utils import parseaddr
 
 import aiosmtplib
@@ -79,7 +78,7 @@ class SmtpPool:
                 self._idle.put_nowait(self._client())
         return self._idle
 
-    async def send(self, message: EmailMessage, sender: str, recipient: str) -> None:
+    async def send(self, message: bytes, sender: str, recipient: str) -> None:
         if self.down:
             raise SmtpDown(self.down)
         queue = self._queue()
@@ -95,7 +94,7 @@ class SmtpPool:
                         client = self._client()
                         raise SmtpDown(self.down) from exc
                 try:
-                    await client.send_message(message, sender=sender, recipients=[recipient])
+                    await client.sendmail(sender, [recipient], message)
                     return
                 except aiosmtplib.SMTPResponseException:
                     await _quietly(client.rset())
@@ -133,7 +132,7 @@ class Job:
     rows: list[OutboxMessage]
     person: Person
     pref: NotificationPreference | None
-    message: EmailMessage | None = None
+    message: bytes | None = None
     subject: str = ""
     text: str = ""
     html: str = ""
@@ -273,11 +272,15 @@ async def send_jobs(jobs: list[Job], pool: SmtpPool) -> None:
         while not queue.empty():
             job = queue.get_nowait()
             try:
+                if job.message is None:  # rendered here: one lane renders while others wait
+                    prepare(job, with_smtp=True)
                 await pool.send(job.message, sender, job.person.email)
             except Exception as exc:  # noqa: BLE001 - recorded on the row
                 job.error = f"{type(exc).__name__}: {exc}"[:1000]
 
-    await asyncio.gather(*(lane() for _ in range(min(pool.size, len(jobs)) or 1)))
+    # Twice as many lanes as connections: a lane renders its next email while the others
+    # wait on the network (a lane holds a connection only while sending).
+    await asyncio.gather(*(lane() for _ in range(min(2 * pool.size, len(jobs)) or 1)))
 
 
 def finish(db: Database, claimed: Claimed, local_mailbox: bool) -> None:
@@ -338,9 +341,10 @@ async def deliver_due(db: Database, *, digest: bool = False, pool: SmtpPool | No
             if not claimed.jobs and not claimed.skipped:
                 break
             report.batches += 1
-            for job in claimed.jobs:
-                prepare(job, with_smtp=not local_mailbox)
-            if not local_mailbox and claimed.jobs:
+            if local_mailbox:
+                for job in claimed.jobs:
+                    prepare(job, with_smtp=False)
+            elif claimed.jobs:
                 await send_jobs(claimed.jobs, pool)
             await asyncio.to_thread(finish, db, claimed, local_mailbox)
             errors = sum(1 for j in claimed.jobs if j.error)

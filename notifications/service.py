@@ -18,16 +18,21 @@ LOGIN_LINK_TTL = timedelta(minutes=15)
 SIGNIN_KIND = "signin_link"
 
 
-def get_preference(session: Session, person_id: int, create: bool = True) -> NotificationPreference:
+def get_preference(session: Session, person_id: int) -> NotificationPreference:
+    """The person's preferences, created with the defaults (and an unsubscribe token) the
+    first time; safe when two workers create it at once (INSERT ... ON CONFLICT DO NOTHING)."""
     pref = session.get(NotificationPreference, person_id)
-    if pref is None:
-        pref = NotificationPreference(person_id=person_id, muted_kinds="", mode=Mode.immediate,
-                                      digest_hour=context.rules().reminders.digest_default_hour,
-                                      unsubscribe_token=secrets.token_urlsafe(32))
-        if create:
-            session.add(pref)
-            session.flush()
-    return pref
+    if pref is not None:
+        return pref
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    session.execute(insert(NotificationPreference).values(
+        person_id=person_id, muted_kinds="", mode=Mode.immediate,
+        digest_hour=context.rules().reminders.digest_default_hour,
+        unsubscribe_token=secrets.token_urlsafe(32), updated_at=now()).on_conflict_do_nothing())
+    return session.get(NotificationPreference, person_id, populate_existing=True)
 
 
 def update_preference(session: Session, person_id: int, kinds: set[str], mode: str,
