@@ -139,7 +139,11 @@ def schedule_time(rules: GovernanceRules, due_at: datetime, offset: int,
     raw = reminder_time(due_at, offset, tz)
     not_after = due_at if offset > 0 else None
     if pref is not None and pref.mode == Mode.digest:
-        at = next_digest_time(raw, pref.digest_hour, tz)
+        # The digest of the reminder's own local day (at the person's hour, possibly earlier
+        # than the reminder itself); the next one if that digest has already gone.
+        at = _at(local(raw, tz).date(), pref.digest_hour, 0, tz)
+        if at < now():
+            at = next_digest_time(now(), pref.digest_hour, tz)
         if not_after is None or at <= not_after:
             return at, True
     return in_sending_hours(raw, rules.collective.sending_hours, tz, not_after), False

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from icalendar import Calendar
 from sqlalchemy import func, select
 
 from api.timeutil import local
@@ -60,8 +61,11 @@ def test_a_reminder_schedule_across_the_end_of_dst_arrives_at_the_same_local_tim
         html = mail.get_body(("html",)).get_content()
         assert "Préparer le budget" in html
         ics = [p for p in mail.iter_attachments() if p.get_content_type() == "text/calendar"]
-        assert ics and b"DTSTART;TZID=UTC:20261105T150000" in ics[0].get_content().encode() or \
-            b"20261105T150000Z" in ics[0].get_payload(decode=True)
+        assert len(ics) == 1
+        [event] = Calendar.from_ical(ics[0].get_payload(decode=True)).walk("VEVENT")
+        assert event.decoded("dtstart") == due.astimezone(UTC)
+        assert str(event["summary"]) == "Préparer le budget"
+        assert str(event["uid"]) == "task_due-task-1@localhost"
     assert mails[0]["Message-ID"] != mails[1]["Message-ID"]
 
 

@@ -1,0 +1,117 @@
+"""The admin's outbox (API and pages), the local mailbox, and the scheduler / worker."""
+
+import asyncio
+import re
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select, update
+
+from api.collective.models import Body, Person
+from notifications.deadlines import Deadline, upsert_deadline
+from notifications.models import OutboxMessage, Status
+from tests.conftest import ADMIN, CHAIR, DEMO_PASSWORD, MEMBERS, make_settings, token_for
+from tests.notifications.conftest import deliver
+
+
+def _plan(database, clock):
+    with database.session() as session:
+        ids = {p.email: p.id for p in session.execute(select(Person)).scalars()}
+        hr = session.execute(select(Body.id).where(Body.key == "hr")).scalar_one()
+        upsert_deadline(session, Deadline(kind="task_due", object_type="task", object_id=1,
+                                          due_at=clock.at + timedelta(hours=20), title_fr="Ordre du jour",
+                                          title_en="Agenda", path="/tasks/1",
+                                          recipient_ids=frozenset({ids[MEMBERS[0]]})))
+        upsert_deadline(session, Deadline(kind="decision_closing", object_type="decision", object_id=2,
+                                          due_at=clock.at + timedelta(hours=3), title_fr="Embauche secrète",
+                                          title_en="Secret hiring", path="/decisions/2",
+                                          confidential_category="human_resources", body_id=hr,
+                                          recipient_ids=frozenset({ids[CHAIR]})))
+
+
+def test_the_admin_sees_the_outbox_and_retries_a_failed_email_but_never_a_confidential_title(
+        client, app, database, configure, clock):
+    configure(base_url="http://testserver")
+    _plan(database, clock)
+    deliver(database)
+    as_admin = token_for(client, ADMIN)
+    listing = client.get("/api/v1/outbox?status=local", headers=as_admin)
+    assert listing.status_code == 200 and listing.json()["total"] == 2
+    subjects = [item["subject"] for item in listing.json()["items"]]
+    assert "(point confidentiel)" in subjects and not any("secrète" in s for s in subjects)
+    assert client.get("/api/v1/outbox?status=bogus", headers=as_admin).status_code == 422
+    assert client.get("/api/v1/outbox", headers=token_for(client, MEMBERS[0])).status_code == 403
+
+    with database.session() as session:
+        row_id = session.execute(select(OutboxMessage.id).where(OutboxMessage.kind == "task_due")).scalar_one()
+        session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id)
+                        .values(status=Status.failed, last_error="SMTPRecipientRefused: 550"))
+    assert client.get("/api/v1/outbox?status=failed", headers=as_admin).json()["items"][0]["last_error"]
+    retried = client.post(f"/api/v1/outbox/{row_id}/retry", headers=as_admin)
+    assert retried.status_code == 200 and retried.json()["status"] == "planned"
+    assert client.post(f"/api/v1/outbox/{row_id}/retry", headers=as_admin).status_code == 422
+
+    page = client.get("/signin")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    client.post("/signin", data={"csrf_token": csrf, "email": ADMIN, "password": DEMO_PASSWORD})
+    outbox = client.get("/admin/outbox")
+    assert outbox.status_code == 200 and "Ordre du jour" in outbox.text and "secrète" not in outbox.text
+    assert 'href="/admin/outbox"' in outbox.text  # in the menu
+    with database.session() as session:
+        secret = session.execute(select(OutboxMessage.id).where(OutboxMessage.kind == "decision_closing")).scalar_one()
+    shown = client.get(f"/admin/outbox/{secret}")
+    assert shown.status_code == 200 and "secrète" not in shown.text.lower() and "Secret" not in shown.text
+
+
+def test_the_local_mailbox_shows_the_email_to_the_admin(client, app, database, configure, clock):
+    configure(base_url="http://testserver")
+    _plan(database, clock)
+    deliver(database)
+    page = client.get("/signin")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    client.post("/signin", data={"csrf_token": csrf, "email": ADMIN, "password": DEMO_PASSWORD})
+    with database.session() as session:
+        row_id = session.execute(select(OutboxMessage.id).where(OutboxMessage.kind == "task_due")).scalar_one()
+    shown = client.get(f"/admin/outbox/{row_id}")
+    assert shown.status_code == 200 and "http://testserver/tasks/1" in shown.text
+    assert client.get("/admin/outbox/999999").status_code == 404
+
+
+def test_the_web_app_starts_the_scheduler_with_idempotent_interval_jobs(database, db_url, configure):
+    from api.main import create_app
+    from tests.conftest import seed_demo
+
+    seed_demo(database)
+    app = create_app(make_settings(db_url, scheduler_enabled=True), db=database)
+    with TestClient(app) as client:
+        assert client.get("/healthz").json()["scheduler"] == "running"
+        jobs = {job.id: job for job in app.state.scheduler.get_jobs()}
+        assert set(jobs) == {"deliver", "digest", "system"}
+        for job in jobs.values():
+            assert job.coalesce is True and job.max_instances == 1 and job.misfire_grace_time
+
+
+def test_relais_worker_runs_the_same_jobs_and_stops_cleanly(database, db_url, configure, clock, people):
+    from notifications import sweeps, worker
+
+    ran = []
+
+    @sweeps.sweep("test_probe")
+    def probe(session, now):
+        ran.append(now)
+
+    try:
+        _plan(database, clock)
+
+        async def run():
+            stop = asyncio.Event()
+            asyncio.get_running_loop().call_later(1.5, stop.set)
+            await worker._main(make_settings(db_url), stop)
+
+        asyncio.run(run())
+    finally:
+        sweeps.SWEEPS.pop("test_probe", None)
+    assert ran  # the system sweep ran
+    with database.session() as session:
+        statuses = set(session.execute(select(OutboxMessage.status)).scalars())
+    assert Status.local in statuses  # the due reminder went to the local mailbox
