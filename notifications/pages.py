@@ -172,3 +172,6 @@ def signin_link_use(token: str, request: Request, db: Session = Depends(get_db))
     request.session.clear()
     request.session["pid"] = person.id
     return redirect("/")
+
+
+import notifications.demo  # noqa: E402,F401 - registers the demo hook with the pages

@@ -247,3 +247,13 @@ def cancel(session: Session, kind: str, object_type: str, object_id: int) -> int
         .values(status=Status.cancelled, last_error="cancelled")
     )
     return result.rowcount or 0
+
+
+def resync(session: Session, start: datetime, end: datetime,
+           rules: GovernanceRules | None = None) -> int:
+    """Plan every area's deadlines in [start, end) from their providers (idempotent)."""
+    from notifications.deadlines import deadlines_between
+
+    rules = rules or context.rules()
+    return sum(plan_deadline(session, d, rules) for d in deadlines_between(session, start, end)
+               if d.kind in rules.reminders.kinds)

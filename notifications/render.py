@@ -13,7 +13,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from api.i18n import normalise, translator
+from api.i18n import catalog, normalise, t, translator
 from api.timeutil import local
 from api.web import format_date, format_datetime
 from notifications import context
@@ -58,6 +58,12 @@ def _links(row: OutboxMessage, token: str | None) -> dict[str, str]:
     return links
 
 
+def kind_name(kind: str, lang: str) -> str:
+    """A new kind of deadline works before its name is translated (the key is shown)."""
+    key = f"notif.kind.{kind}"
+    return t(key, lang) if key in catalog() else kind.replace("_", " ")
+
+
 def _item(row: OutboxMessage, lang: str, tz: str, token: str | None) -> dict:
     _ = translator(lang)
     offset = row.offset_seconds
@@ -68,7 +74,7 @@ def _item(row: OutboxMessage, lang: str, tz: str, token: str | None) -> dict:
     else:
         lead = _("notif.email.in_hours", hours=max(1, offset // 3600))
     return {"title": row.title(lang), "when": _when(row, lang, tz), "lead": lead,
-            "kind": _(f"notif.kind.{row.kind}"), "links": _links(row, token), "kind_key": row.kind}
+            "kind": kind_name(row.kind, lang), "links": _links(row, token), "kind_key": row.kind}
 
 
 def render_reminder(row: OutboxMessage, lang: str, token: str | None) -> tuple[str, str, str]:
