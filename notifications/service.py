@@ -4,7 +4,7 @@ import hashlib
 import secrets
 from datetime import date, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from api.collective.models import Person
@@ -15,6 +15,7 @@ from notifications import context
 from notifications.models import LoginLink, Mode, NotificationPreference, OutboxMessage, Status
 
 LOGIN_LINK_TTL = timedelta(minutes=15)
+LINKS_PER_TTL = 3
 SIGNIN_KIND = "signin_link"
 
 
@@ -93,8 +94,12 @@ def request_login_link(session: Session, email: str) -> OutboxMessage | None:
     person = find_person_by_email(session, email.strip().lower()) if email else None
     if person is None or not person.is_active:
         return None
-    token = secrets.token_urlsafe(32)
     current = now()
+    recent = session.execute(select(func.count()).select_from(LoginLink).where(
+        LoginLink.person_id == person.id, LoginLink.created_at > current - LOGIN_LINK_TTL)).scalar_one()
+    if recent >= LINKS_PER_TTL:  # nobody can flood someone's inbox with links
+        return None
+    token = secrets.token_urlsafe(32)
     link = LoginLink(person_id=person.id, token_hash=_hash(token),
                      expires_at=current + LOGIN_LINK_TTL, created_at=current)
     session.add(link)
@@ -135,8 +140,6 @@ def use_login_link(session: Session, token: str) -> Person:
 
 
 def outbox_counts(session: Session) -> dict[str, int]:
-    from sqlalchemy import func
-
     rows = session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
     return {status: count for status, count in rows}
 
