@@ -9,6 +9,7 @@ carry who voted but not how (register readers include every member who can see t
 decision); the full tally with each seat's choice is recorded once, at closing.
 """
 
+import logging
 import weakref
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -31,6 +32,8 @@ from api.timeutil import as_utc, from_local, local, now
 from notifications.deadlines import Deadline, cancel_deadline, provider, upsert_deadline
 from notifications.sweeps import sweep
 from workflows import engine
+
+log = logging.getLogger("relais.decisions")
 
 OBJECT_TYPE = "decision"
 DEADLINE_KIND = "decision_closing"
@@ -164,11 +167,15 @@ def _voting_seat_of(viewer: Viewer, decision: Decision) -> Seat | None:
 
 # --- loading ----------------------------------------------------------------------------
 
-def get_visible(session: Session, viewer: Viewer, decision_id: int, lock: bool = False) -> Decision:
-    """The decision, or 404 when it does not exist or the viewer may not see it."""
+def get_visible(session: Session, viewer: Viewer, decision_id: int, lock: bool | str = False) -> Decision:
+    """The decision, or 404 when it does not exist or the viewer may not see it.
+
+    lock=True: FOR UPDATE (state changes, closing); lock="share": FOR SHARE (votes: they do
+    not block each other, but a closing or a transition waits for them, and they for it)."""
     if lock:
         decision = session.execute(
-            select(Decision).where(Decision.id == decision_id).with_for_update()
+            select(Decision).where(Decision.id == decision_id)
+            .with_for_update(read=lock == "share")
             .execution_options(populate_existing=True)
         ).scalar_one_or_none()
     else:
@@ -397,12 +404,15 @@ def _vote_event(decision: Decision, seat: Seat, choice: str | None, hidden: bool
 def cast_vote(session: Session, decision_id: int, choice: str, viewer: Viewer) -> tuple[Decision, Vote, str]:
     """Record the viewer's vote for their seat; returns (decision, vote, "cast"|"changed"|"unchanged").
 
-    The decision row is locked first (FOR UPDATE on PostgreSQL, BEGIN IMMEDIATE on SQLite), so
-    votes on one decision and its closing are serialised; the unique (decision, seat)
-    constraint is the last line: a concurrent duplicate is a 409, never a second row.
+    Locks, always in this order: the decision row (FOR SHARE on PostgreSQL, so a closing or a
+    transition cannot slip between the "is it open?" check and the commit; BEGIN IMMEDIATE
+    serialises everything on SQLite), the seat's vote row for a change, then the register's
+    head. The unique (decision, seat) constraint is the last line: a concurrent duplicate
+    is a 409, never a second row. Closing early, once every eligible seat has voted, is done
+    after the vote commits, in its own transaction holding the decision FOR UPDATE.
     """
     choice = str(Choice(choice))
-    decision = get_visible(session, viewer, decision_id, lock=True)
+    decision = get_visible(session, viewer, decision_id, lock="share")
     if decision.rules_version_id is None:
         raise Conflict("decision.vote_not_open")
     rules = rules_of(session, decision.rules_version_id)
@@ -426,7 +436,10 @@ def cast_vote(session: Session, decision_id: int, choice: str, viewer: Viewer) -
     event = dict(object_type=OBJECT_TYPE, object_id=decision.id, actor_id=viewer.id,
                  confidential_category=decision.confidential_category, body_id=decision.body_id,
                  rules_version_id=decision.rules_version_id)
-    vote = session.get(Vote, vote_id) if vote_id is not None else None
+    vote = None
+    if vote_id is not None:
+        vote = session.execute(select(Vote).where(Vote.id == vote_id).with_for_update()
+                               .execution_options(populate_existing=True)).scalar_one()
     if vote is not None:
         if vote.choice == choice:
             session.commit()
@@ -443,23 +456,31 @@ def cast_vote(session: Session, decision_id: int, choice: str, viewer: Viewer) -
     else:
         vote = Vote(decision_id=decision.id, seat_id=seat.id, person_id=viewer.id,
                     organisation_id=seat.organisation_id, choice=choice, cast_at=at, updated_at=at)
-        session.add(vote)
         try:
-            session.flush()
+            # A savepoint: a duplicate undoes only this insert, and leaves the viewer's rows
+            # loaded for the error message.
+            with session.begin_nested():
+                session.add(vote)
+                session.flush()
         except IntegrityError as exc:  # a concurrent request for the same seat won
-            session.rollback()
             raise Conflict("decision.vote_concurrent") from exc
         register.record(session, action="vote.cast", after=_vote_event(decision, seat, choice, hidden),
                         **event)
         status = "cast"
-    if status == "cast":
-        _after_vote(session, decision, rules, viewer.id, viewer.today)
+    done = status == "cast" and _after_vote(session, decision, rules, viewer.id, viewer.today,
+                                            close_inline=False)
     session.commit()
+    if done:
+        try:
+            _close_one(session, decision.id, now(), wait=True)
+        except Exception:  # the vote is saved; the sweep closes the decision on its next tick
+            log.exception("closing decision %s after its last vote failed", decision.id)
     return decision, vote, status
 
 
 def _after_vote(session: Session, decision: Decision, rules: GovernanceRules,
-                person_id: int | None = None, today: date | None = None) -> None:
+                person_id: int | None = None, today: date | None = None,
+                close_inline: bool = True) -> bool:
     """Close early once every eligible seat has voted; otherwise keep the reminders right.
 
     The person who just voted (or recused) leaves the reminder list. Replanning the whole
@@ -484,10 +505,13 @@ def _after_vote(session: Session, decision: Decision, rules: GovernanceRules,
         select(eligible_q, voted_q, recused_q, reminder_q)).one()
     kind = kind_rules(rules, decision)
     if can_close_early(vote_rule(kind), eligible, recused, voted):
-        close_decision(session, decision, rules)
-    elif person_id is None or (first_reminder is not None
-                               and as_utc(first_reminder) <= now() + REFRESH_SLACK):
+        if close_inline:
+            close_decision(session, decision, rules)
+        return True  # every eligible seat has voted
+    if person_id is None or (first_reminder is not None
+                             and as_utc(first_reminder) <= now() + REFRESH_SLACK):
         _refresh_deadline(session, decision, voting_seats(session, decision.body_id, today))
+    return False
 
 
 # A person's reminder due within this delay is cancelled in the vote's own transaction; later
@@ -589,41 +613,44 @@ def close_due_decisions(session: Session, at: datetime | None = None) -> list[in
     ids = list(session.execute(select(Decision.id).where(opened_not_closed())
                                .order_by(Decision.closes_at)).scalars())
     session.commit()
-    closed: list[int] = []
-    for decision_id in ids:
-        try:
-            stmt = select(Decision).where(Decision.id == decision_id).execution_options(
-                populate_existing=True)
-            if session.get_bind().dialect.name == "postgresql":
-                stmt = stmt.with_for_update(skip_locked=True)
-            decision = session.execute(stmt).scalar_one_or_none()
-            if decision is None or decision.closed_at is not None or decision.rules_version_id is None:
-                session.rollback()
-                continue
-            rules = rules_of(session, decision.rules_version_id)
-            if not is_voting(rules, decision):
-                session.rollback()
-                continue
-            due = decision.closes_at is not None and decision.closes_at <= at
-            if not due:
-                votes = list(session.execute(select(Vote).where(Vote.decision_id == decision.id)).scalars())
-                recused = set(session.execute(
-                    select(Recusal.seat_id).where(Recusal.decision_id == decision.id)).scalars())
-                seats = voting_seats(session, decision.body_id, _today(session))
-                eligible = {s.id for s in seats} | {v.seat_id for v in votes} | recused
-                if not can_close_early(vote_rule(kind_rules(rules, decision)), len(eligible),
-                                       len(recused & eligible), len(votes)):
-                    # Still open: bring its reminders in step with who has voted since.
-                    _refresh_deadline(session, decision, seats, {v.seat_id for v in votes}, recused)
-                    session.commit()
-                    continue
-            close_decision(session, decision, rules)
-            session.commit()
-            closed.append(decision_id)
-        except Exception:
+    return [decision_id for decision_id in ids if _close_one(session, decision_id, at)]
+
+
+def _close_one(session: Session, decision_id: int, at: datetime, wait: bool = False) -> bool:
+    """Close this decision if it is open and due or fully voted; refresh its reminders if
+    it stays open. Commits; True when it closed. `wait=False` skips a row someone holds."""
+    try:
+        stmt = select(Decision).where(Decision.id == decision_id).execution_options(
+            populate_existing=True)
+        if session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=not wait)
+        decision = session.execute(stmt).scalar_one_or_none()
+        if decision is None or decision.closed_at is not None or decision.rules_version_id is None:
             session.rollback()
-            raise
-    return closed
+            return False
+        rules = rules_of(session, decision.rules_version_id)
+        if not is_voting(rules, decision):
+            session.rollback()
+            return False
+        due = decision.closes_at is not None and decision.closes_at <= at
+        if not due:
+            votes = list(session.execute(select(Vote).where(Vote.decision_id == decision.id)).scalars())
+            recused = set(session.execute(
+                select(Recusal.seat_id).where(Recusal.decision_id == decision.id)).scalars())
+            seats = voting_seats(session, decision.body_id, _today(session))
+            eligible = {s.id for s in seats} | {v.seat_id for v in votes} | recused
+            if not can_close_early(vote_rule(kind_rules(rules, decision)), len(eligible),
+                                   len(recused & eligible), len(votes)):
+                # Still open: bring its reminders in step with who has voted since.
+                _refresh_deadline(session, decision, seats, {v.seat_id for v in votes}, recused)
+                session.commit()
+                return False
+        close_decision(session, decision, rules)
+        session.commit()
+        return True
+    except Exception:
+        session.rollback()
+        raise
 
 
 @sweep("close_due_decisions")
