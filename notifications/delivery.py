@@ -325,28 +325,51 @@ class Report:
     batches: int = 0
 
 
+def release(db: Database, claimed: Claimed) -> None:
+    """Give back a claimed batch that will not be sent now (the worker stops early)."""
+    back = [{"id": row.id, "status": Status.planned, "next_attempt_at": claimed.at,
+             "attempts": row.attempts - 1} for job in claimed.jobs for row in job.rows]
+    with db.session() as session:
+        for group in _same_keys(back + claimed.skipped):
+            session.execute(update(OutboxMessage), group)
+
+
 async def deliver_due(db: Database, *, digest: bool = False, pool: SmtpPool | None = None,
                       batch_size: int = BATCH_SIZE, max_batches: int | None = None,
                       lease_seconds: int = LEASE_SECONDS) -> Report:
-    """Deliver every due row (or digest), batch after batch, until none is due."""
+    """Deliver every due row (or digest), batch after batch, until none is due.
+
+    Over SMTP the batches are pipelined: while batch N is being sent, batch N+1 is claimed
+    and batch N-1 recorded, in threads, so the connections do not wait on the database."""
     settings = context.settings()
     local_mailbox = not settings.smtp_host
     own_pool = pool is None and not local_mailbox
     if own_pool:
         pool = SmtpPool(settings)
     report = Report()
+
+    def claim_next():
+        return asyncio.ensure_future(asyncio.to_thread(claim, db, digest, batch_size, lease_seconds))
+
+    upcoming = claim_next()
+    recording: list[asyncio.Future] = []
     try:
-        while max_batches is None or report.batches < max_batches:
-            claimed = await asyncio.to_thread(claim, db, digest, batch_size, lease_seconds)
+        while True:
+            claimed = await upcoming
+            upcoming = None
             if not claimed.jobs and not claimed.skipped:
                 break
             report.batches += 1
+            last = max_batches is not None and report.batches >= max_batches
             if local_mailbox:
                 for job in claimed.jobs:
                     prepare(job, with_smtp=False)
             elif claimed.jobs:
+                if not last:
+                    upcoming = claim_next()  # prefetch while this batch is on the wire
                 await send_jobs(claimed.jobs, pool)
-            await asyncio.to_thread(finish, db, claimed, local_mailbox)
+            recording.append(asyncio.ensure_future(
+                asyncio.to_thread(finish, db, claimed, local_mailbox)))
             errors = sum(1 for j in claimed.jobs if j.error)
             report.sent += len(claimed.jobs) - errors
             report.failed += errors
@@ -354,7 +377,17 @@ async def deliver_due(db: Database, *, digest: bool = False, pool: SmtpPool | No
             if errors and pool is not None and pool.down:
                 log.warning("SMTP unavailable (%s); %d message(s) will be retried", pool.down, errors)
                 break
+            if last:
+                break
+            if upcoming is None:
+                await asyncio.gather(*recording)  # local mailbox / skipped only: in order
+                upcoming = claim_next()
     finally:
+        if upcoming is not None:
+            pending = await upcoming
+            if pending.jobs or pending.skipped:
+                await asyncio.to_thread(release, db, pending)
+        await asyncio.gather(*recording)
         if own_pool:
             await pool.close()
     return report
