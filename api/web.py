@@ -64,7 +64,9 @@ def csrf_token(request: Request) -> str:
 
 
 def flash(request: Request, key: str, kind: str = "info", **params: Any) -> None:
-    request.session.setdefault("flash", []).append({"key": key, "kind": kind, "params": params})
+    # Reassign (not append in place) so the session middleware notices the change.
+    request.session["flash"] = [*request.session.get("flash", []),
+                                {"key": key, "kind": kind, "params": params}]
 
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None, status: int = 200):
@@ -100,11 +102,18 @@ def add_nav(key: str, path: str, admin_only: bool = False) -> None:
         NAV.append((key, path, admin_only))
 
 
+# Daily work first, reference pages after; entries not listed here come last.
+NAV_ORDER = ["/decisions", "/meetings", "/committees", "/grants", "/calendar", "/fee-splits", "/bodies",
+             "/organisations", "/people", "/register", "/workflows", "/preferences", "/admin/outbox"]
+
+
 def nav_items(request: Request) -> list[tuple[str, str]]:
     viewer = getattr(request.state, "viewer", None)
     if viewer is None:
         return []
-    return [(key, path) for key, path, admin in NAV if not admin or viewer.is_admin]
+    items = [(key, path) for key, path, admin in NAV if not admin or viewer.is_admin]
+    rank = {path: i for i, path in enumerate(NAV_ORDER)}
+    return sorted(items, key=lambda item: rank.get(item[1], len(NAV_ORDER)))
 
 
 def safe_next(target: str | None, default: str = "/") -> str:

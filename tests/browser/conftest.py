@@ -62,8 +62,10 @@ def live_server(tmp_path) -> Iterator[LiveServer]:
     database.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser():
+    """Per test: Playwright's sync API keeps an event loop running while it is started, which
+    would break every later test that calls asyncio.run(); so it is stopped after each test."""
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
         if IN_CI:
             pytest.fail(f"Chromium is required under CI=true but {CHROMIUM} is missing")
