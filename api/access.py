@@ -81,8 +81,7 @@ class Viewer:
 
 def load_viewer(session: Session, person: Person, today: date) -> Viewer:
     seats = session.execute(
-        select(Seat).where(Seat.person_id == person.id, Seat.starts_on <= today,
-                           or_(Seat.ends_on.is_(None), Seat.ends_on >= today))
+        select(Seat).where(Seat.person_id == person.id, Seat.current_on(today))
         .options(selectinload(Seat.body))
     ).scalars().all()
     bodies = session.execute(select(Body.id, Body.parent_id, Body.kind)).all()

@@ -1,38 +1,35 @@
-"""The list of areas: each one's models, API routes and pages are imported from here.
+"""The areas of Relais and how one application is put together from them.
 
-To add an area, add its module names below; nothing else needs to know about it.
+Each area has an `area.py` (the dashboard: `api/dashboard.py`) with one `install(registry)`
+that adds, in this order: its routers, guards, workflow bindings and hooks, deadline providers, sweeps, demo data, menu
+entries and dashboard sections. `install_all` calls them in the fixed order below (an area
+may hook into one installed before it: fee splits and meetings listen to decisions).
+To add an area, write its `area.py` and add it to `AREAS`.
 """
 
 import importlib
 
-# (module, attribute) of every router, in the order they are mounted.
-ROUTERS = [
-    ("api.auth.routes", "router"),
-    ("api.auth.pages", "router"),
-    ("api.collective.routes", "router"),
-    ("api.collective.pages", "router"),
-    ("api.register.routes", "router"),
-    ("api.register.routes", "pages"),
-    ("api.workflow_routes", "router"),
-    ("api.decisions.routes", "router"),
-    ("api.decisions.pages", "router"),
-    ("api.feesplit.routes", "router"),
-    ("api.feesplit.pages", "router"),
-    ("api.grants.routes", "router"),
-    ("api.grants.pages", "router"),
-    ("api.committees.routes", "router"),
-    ("api.committees.pages", "router"),
-    ("notifications.routes", "router"),
-    ("notifications.pages", "router"),
-    ("api.calendar.routes", "router"),
-    ("api.dashboard", "router"),
+from api.config import Settings
+from api.context import Runtime
+from api.db import Database
+from api.registry import Registry
+
+AREAS = [
+    "api.collective.area",
+    "api.auth.area",
+    "api.register.area",
+    "api.rules.area",
+    "api.decisions.area",
+    "api.feesplit.area",
+    "api.grants.area",
+    "api.committees.area",
+    "notifications.area",
+    "api.calendar.area",
+    "api.dashboard",
 ]
 
 # Modules holding SQLAlchemy models (for migrations and create_all in tests).
 MODELS = [
-    "api.decisions.guards",
-    "api.grants.guards",
-    "api.committees.guards",
     "api.collective.models",
     "api.rules.models",
     "api.register.models",
@@ -44,25 +41,35 @@ MODELS = [
 ]
 
 
-def _import_optional(name: str):
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        # An area not written yet is skipped; a broken import inside an area is not.
-        if exc.name == name or (exc.name and name.startswith(exc.name + ".")):
-            return None
-        raise
-
-
-def import_all_areas() -> None:
+def import_models() -> None:
     for name in MODELS:
-        _import_optional(name)
-    for name, _ in ROUTERS:
-        _import_optional(name)
+        importlib.import_module(name)
 
 
-def routers():
-    for name, attr in ROUTERS:
-        module = _import_optional(name)
-        if module is not None and hasattr(module, attr):
-            yield getattr(module, attr)
+def install_all() -> Registry:
+    registry = Registry()
+    for name in AREAS:
+        importlib.import_module(name).install(registry)
+    return registry
+
+
+def load_rules_checked(settings: Settings, registry: Registry):
+    """The rules file, with its guard names checked against what the areas installed."""
+    from api.rules.loader import load_rules
+
+    return load_rules(settings.rules_path, registry.engine.guard_names())
+
+
+def build_runtime(settings: Settings, database: Database | None = None) -> Runtime:
+    """Install the areas, load and record the rules, and bind them to one database.
+
+    An invalid rules file stops here with file:line messages (`RulesInvalid`)."""
+    from api.rules.service import book_for
+
+    import_models()
+    registry = install_all()
+    loaded = load_rules_checked(settings, registry)
+    database = database or Database(settings.database_url)
+    with database.session() as session:
+        book = book_for(session, loaded)
+    return Runtime(settings=settings, database=database, book=book, registry=registry)

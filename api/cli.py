@@ -35,56 +35,66 @@ def _ensure_secret() -> None:
         get_settings.cache_clear()
 
 
+def _rules_errors_exit(exc) -> typer.Exit:
+    for error in exc.errors:
+        typer.echo(str(error), err=True)
+    return typer.Exit(1)
+
+
 def _load_rules_or_exit(path: Path):
+    """The rules file checked as the app checks it (guard names included), or exit 1."""
+    from api.areas import install_all
     from api.rules.loader import RulesInvalid, load_rules
 
     try:
-        return load_rules(path)
+        return load_rules(path, install_all().engine.guard_names())
     except RulesInvalid as exc:
-        for error in exc.errors:
-            typer.echo(str(error), err=True)
-        raise typer.Exit(1) from exc
+        raise _rules_errors_exit(exc) from exc
 
 
-def _init() -> None:
+def _runtime():
+    """The runtime of a CLI command: settings, database, rules in force, installed areas."""
+    from api.areas import build_runtime
+    from api.rules.loader import RulesInvalid
+
+    try:
+        return build_runtime(get_settings())
+    except RulesInvalid as exc:
+        raise _rules_errors_exit(exc) from exc
+
+
+def _init():
+    """Migrate, record the rules, sync the collective and its bodies; returns the runtime."""
     from api.collective.setup import sync_from_rules
-    from api.db import Database
-    from api.rules.service import record_version
     from migrations import upgrade
 
     settings = get_settings()
-    loaded = _load_rules_or_exit(settings.rules_path)
+    _load_rules_or_exit(settings.rules_path)  # a clear message before touching the database
     upgrade(settings.database_url)
-    db = Database(settings.database_url)
-    with db.session() as session:
-        record_version(session, loaded)
-        sync_from_rules(session, loaded.rules)
-    db.dispose()
+    runtime = _runtime()
+    with runtime.unit_of_work() as ctx:
+        sync_from_rules(ctx)
+    return runtime
 
 
 @app.command()
 def init() -> None:
     """Create or upgrade the database and load the rules (safe to run again)."""
     _ensure_secret()
-    _init()
+    _init().database.dispose()
     typer.echo("Base de données prête / database ready: " + get_settings().database_url)
 
 
 @app.command()
 def demo() -> None:
     """Load the demo collective of seed 000 (does nothing if it is already there)."""
-    from api.db import Database
     from api.demo import DEMO_PASSWORD, load_demo
-    from api.timeutil import local, now
 
     _ensure_secret()
-    _init()
-    settings = get_settings()
-    loaded = _load_rules_or_exit(settings.rules_path)
-    db = Database(settings.database_url)
-    with db.session() as session:
-        accounts = load_demo(session, loaded.rules, local(now(), loaded.rules.collective.timezone).date())
-    db.dispose()
+    runtime = _init()
+    with runtime.unit_of_work() as ctx:
+        accounts = load_demo(ctx, ctx.today)
+    runtime.database.dispose()
     typer.echo("\nComptes de démonstration / demo accounts "
                f"(mot de passe / password: {DEMO_PASSWORD}):")
     for email, name in accounts:
@@ -130,7 +140,6 @@ def users_create(email: str, name: str, admin: bool = False, language: str = "fr
 
     from api.collective.schemas import PersonIn
     from api.collective.service import create_person
-    from api.db import Database
     from api.errors import AppError
     from api.i18n import t
 
@@ -140,15 +149,15 @@ def users_create(email: str, name: str, admin: bool = False, language: str = "fr
         for err in exc.errors():
             typer.echo(f"{'.'.join(map(str, err['loc']))}: {err['msg']}", err=True)
         raise typer.Exit(2) from exc
-    db = Database(get_settings().database_url)
+    runtime = _runtime()
     try:
-        with db.sessionmaker() as session:
-            person = create_person(session, data, None)
+        with runtime.unit_of_work() as ctx:
+            person = create_person(ctx, data)
     except AppError as exc:
         typer.echo(t(exc.key, language), err=True)
         raise typer.Exit(1) from exc
     finally:
-        db.dispose()
+        runtime.database.dispose()
     typer.echo(f"created person {person.id} <{person.email}>")
 
 
@@ -179,7 +188,7 @@ def workflows_show(name: str) -> None:
     if name not in loaded.rules.workflows:
         typer.echo(f"unknown workflow {name!r}; known: {', '.join(loaded.rules.workflows)}", err=True)
         raise typer.Exit(1)
-    typer.echo(mermaid(loaded.rules, name))
+    typer.echo(mermaid(loaded.rules.workflows[name], name))
 
 
 def main() -> None:  # pragma: no cover

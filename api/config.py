@@ -23,6 +23,12 @@ class Settings(BaseSettings):
     scheduler_enabled: bool = True
     sweep_interval_seconds: int = 30
 
+    # Admission control (api/admission.py): requests working on the database at once (0: one
+    # on SQLite, where writers queue anyway; 8 on PostgreSQL), how many may wait, how long.
+    admission_capacity: int = 0
+    admission_queue: int = 1000
+    admission_wait_seconds: float = 3.0
+
     session_max_age_seconds: int = 8 * 3600
     cookie_secure: bool = False
     token_ttl_seconds: int = 12 * 3600

@@ -1,17 +1,17 @@
 """The dashboard: the person's bodies and seats, then what each area has for them.
 
-Areas add a section with `@section`; a section returns None when it has nothing to show.
+Areas add a section with `registry.sections.append(fn)` in their install; `fn(ctx)` returns a
+`Section`, or None when it has nothing to show.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Request
 
-from api.access import Viewer
-from api.deps import get_db, page_viewer
+from api.deps import PageCtx
+from api.registry import Registry
 from api.web import render
 
 
@@ -23,20 +23,17 @@ class Section:
     order: int = 50
 
 
-SectionFn = Callable[[Session, Viewer], Section | None]
-SECTIONS: list[SectionFn] = []
-
-
-def section(fn: SectionFn) -> SectionFn:
-    SECTIONS.append(fn)
-    return fn
-
+SectionFn = Callable[[Any], Section | None]
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/")
-def dashboard(request: Request, db: Session = Depends(get_db), viewer: Viewer = Depends(page_viewer)):
-    sections = [s for s in (fn(db, viewer) for fn in SECTIONS) if s is not None]
+def dashboard(request: Request, ctx: PageCtx):
+    sections = [s for s in (fn(ctx) for fn in ctx.registry.sections) if s is not None]
     sections.sort(key=lambda s: s.order)
-    return render(request, "dashboard.html", {"sections": sections})
+    return render(request, ctx, "dashboard.html", {"sections": sections})
+
+
+def install(registry: Registry) -> None:
+    registry.routers.append(router)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from api.collective import service
 from api.collective.models import Organisation, Person
 from api.collective.schemas import OrganisationIn, PersonIn, SeatIn
-from api.rules.schema import GovernanceRules
+from api.context import Context
 
 DEMO_PASSWORD = "relais-demo-2026"
 
@@ -55,29 +55,29 @@ PEOPLE = [
 ]
 
 
-def load_demo(session: Session, rules: GovernanceRules, today: date,
-              with_area_data: bool = True) -> list[tuple[str, str]]:
-    """Create the demo collective; returns the sign-in accounts (email, description)."""
+def load_demo(ctx: Context, today: date, with_area_data: bool = True) -> list[tuple[str, str]]:
+    """Create the demo collective; returns the sign-in accounts (email, description).
+
+    `today` is the day the demo is set on (seats start on January 1st of its year); the
+    areas' demo data (decisions, grants, tasks...) follows, in the order they installed it."""
+    session = ctx.session
     if session.execute(select(func.count()).select_from(Organisation)).scalar_one():
         return demo_accounts(session)
     orgs = {}
     for name, kind, lead in ORGANISATIONS:
-        orgs[name] = service.create_organisation(session, OrganisationIn(name=name, kind=kind, is_lead=lead), None)
+        orgs[name] = service.create_organisation(ctx, OrganisationIn(name=name, kind=kind, is_lead=lead))
     bodies = {b.key: b for b in service.list_bodies(session)}
     start = date(today.year, 1, 1)
     for email, name, org, lang, admin, seats in PEOPLE:
-        person = service.create_person(session, PersonIn(
+        person = service.create_person(ctx, PersonIn(
             email=email, name=name, organisation_id=orgs[org].id, language=lang, is_admin=admin,
-            password=DEMO_PASSWORD), None)
+            password=DEMO_PASSWORD))
         for body_key, role in seats:
-            service.create_seat(session, SeatIn(person_id=person.id, body_id=bodies[body_key].id, role=role,
-                                organisation_id=orgs[org].id, starts_on=start), rules, today, None)
-    if with_area_data:  # decisions, grants, tasks... that areas add for the demo
-        from api.areas import import_all_areas
-        from api.demo_hooks import run_demo_hooks
-
-        import_all_areas()
-        run_demo_hooks(session, rules, today)
+            service.create_seat(ctx, SeatIn(person_id=person.id, body_id=bodies[body_key].id, role=role,
+                                organisation_id=orgs[org].id, starts_on=start))
+    if with_area_data:
+        for _, hook in sorted(ctx.registry.demo_hooks, key=lambda h: h[0]):
+            hook(ctx, today)
     return demo_accounts(session)
 
 

@@ -1,54 +1,79 @@
-"""Request dependencies: the database session, the rules in force, and who is asking."""
+"""Request dependencies, as `Annotated` aliases a route names in its signature.
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+    def vote(decision_id: int, data: VoteIn, ctx: ViewerCtx) -> VoteOut: ...
+
+* `Ctx` — the unit of work of this request (`api.context.Context`): session, rules in force,
+  time zone, settings, installed areas; `viewer` is None. Commits when the route returns
+  without error, rolls back when it raises or answers an error page (`ctx.refuse()`, which
+  `api.web.render` calls for any status >= 400), before the answer is sent.
+* `ViewerCtx` — the same with the signed-in person (bearer token or session cookie), 401 if
+  none; `AdminCtx` — an administrator, 403 otherwise.
+* `PageCtx`, `PageAdminCtx` — the same for pages: someone not signed in is sent to sign-in.
+* `OptionalViewerCtx` — pages open to everyone that adapt to who is signed in.
+
+The runtime (settings, database, rules book, registry) is read from the application here and
+nowhere else. The person's language is also left on `request.state.lang` for the error
+handlers only, which FastAPI calls without dependencies once the unit of work has ended.
+"""
+
+from collections.abc import AsyncIterator
+from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
-from api.access import Viewer, load_viewer
-from api.collective.models import Collective, Person
-from api.config import Settings
+from api.access import Viewer
+from api.context import Context, Runtime
 from api.errors import AppError, Forbidden
-from api.rules.schema import GovernanceRules
 from api.security import read_token, same_token
-from api.timeutil import local, now
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-def get_db(request: Request) -> Iterator[Session]:
-    """A session per request. Writers commit explicitly in their service; anything not
-    committed is rolled back here, so a failed request leaves nothing half-saved."""
-    session = request.app.state.db.sessionmaker()
+def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+async def unit_of_work(request: Request) -> AsyncIterator[Context]:
+    """A session (no connection until the first query) in a context; commit or roll back."""
+    runtime: Runtime = request.app.state.runtime
+    ctx = runtime.context(runtime.database.sessionmaker())
+    failed = False
     try:
-        yield session
+        yield ctx
+    except BaseException:
+        failed = True
+        raise
     finally:
-        # close() rolls back what was not committed; loaded objects stay readable for
-        # the error handlers and templates that run after this point.
+        # One thread hop for the whole ending: commit (or roll back), close, follow-ups.
+        await run_in_threadpool(_finish, ctx, failed)
+
+
+def _finish(ctx: Context, failed: bool) -> None:
+    session = ctx.session
+    failed = failed or ctx.refused
+    try:
+        if failed:
+            session.rollback()
+        else:
+            session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
         session.close()
+        ctx.run_after_end()
+    if not failed:
+        ctx.run_after_commit()
 
 
-def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
-
-
-@dataclass
-class RulesInForce:
-    rules: GovernanceRules
-    version_id: int
-
-
-def get_rules(request: Request) -> RulesInForce:
-    return RulesInForce(request.app.state.rules.rules, request.app.state.rules_version_id)
-
-
-def get_collective(db: Session = Depends(get_db)) -> Collective:
-    collective = db.get(Collective, 1)
-    if collective is None:  # pragma: no cover - init always creates it
-        raise AppError("error.not_initialised")
-    return collective
+# scope="function": the commit happens before the answer is sent, so a failed commit is
+# an error answer, never a 2xx for something that was not saved.
+Ctx = Annotated[Context, Depends(unit_of_work, scope="function")]
 
 
 class SignInRequired(AppError):
@@ -58,38 +83,48 @@ class SignInRequired(AppError):
         super().__init__("error.unauthorized")
 
 
-def _viewer_for(request: Request, db: Session, person_id: int | None) -> Viewer | None:
-    if person_id is None:
-        return None
-    person = db.get(Person, person_id)
-    if person is None or not person.is_active:
-        return None
-    tz = request.app.state.rules.rules.collective.timezone
-    viewer = load_viewer(db, person, local(now(), tz).date())
-    request.state.viewer = viewer
-    return viewer
-
-
-def optional_viewer(request: Request, db: Session = Depends(get_db),
-                    token: str | None = Depends(oauth2)) -> Viewer | None:
-    settings: Settings = request.app.state.settings
+def _person_id(request: Request, ctx: Context, token: str | None) -> int | None:
+    settings = ctx.settings
     if token:
-        return _viewer_for(request, db, read_token(settings.secret_key, token,
-                                                   settings.token_ttl_seconds))
-    return _viewer_for(request, db, request.session.get("pid"))
+        return read_token(settings.secret_key, token, settings.token_ttl_seconds)
+    return request.session.get("pid")
 
 
-def current_viewer(viewer: Viewer | None = Depends(optional_viewer)) -> Viewer:
+def _load_viewer(request: Request, ctx: Context, token: str | None) -> Viewer | None:
+    person_id = _person_id(request, ctx, token)
+    viewer = ctx.sign_in(person_id) if isinstance(person_id, int) else None
+    # For the error handlers, which run after the unit of work has ended: plain values only.
+    request.state.lang = viewer.lang if viewer is not None else None
+    request.state.signed_in = viewer is not None
+    return viewer
+
+
+def optional_viewer_ctx(request: Request, ctx: Ctx, token: Annotated[str | None, Depends(oauth2)]
+                        ) -> Context:
+    _load_viewer(request, ctx, token)
+    return ctx
+
+
+OptionalViewerCtx = Annotated[Context, Depends(optional_viewer_ctx)]
+
+
+async def viewer_ctx(ctx: OptionalViewerCtx) -> Context:
     """The signed-in person (bearer token for the API, session cookie for pages)."""
-    if viewer is None:
+    if ctx.viewer is None:
         raise SignInRequired()
-    return viewer
+    return ctx
 
 
-def admin_viewer(viewer: Viewer = Depends(current_viewer)) -> Viewer:
-    if not viewer.is_admin:
+ViewerCtx = Annotated[Context, Depends(viewer_ctx)]
+
+
+async def admin_ctx(ctx: ViewerCtx) -> Context:
+    if not ctx.viewer.is_admin:
         raise Forbidden("error.admin_only")
-    return viewer
+    return ctx
+
+
+AdminCtx = Annotated[Context, Depends(admin_ctx)]
 
 
 async def check_csrf(request: Request) -> None:
@@ -108,14 +143,20 @@ class NeedsSignIn(Exception):
         self.next_path, self.expired = next_path, expired
 
 
-def page_viewer(request: Request, viewer: Viewer | None = Depends(optional_viewer)) -> Viewer:
-    if viewer is None:
+async def page_ctx(request: Request, ctx: OptionalViewerCtx) -> Context:
+    if ctx.viewer is None:
         path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise NeedsSignIn(path if request.method == "GET" else "/", expired="pid" in request.session)
-    return viewer
+    return ctx
 
 
-def page_admin(viewer: Viewer = Depends(page_viewer)) -> Viewer:
-    if not viewer.is_admin:
+PageCtx = Annotated[Context, Depends(page_ctx)]
+
+
+async def page_admin_ctx(ctx: PageCtx) -> Context:
+    if not ctx.viewer.is_admin:
         raise Forbidden("error.admin_only")
-    return viewer
+    return ctx
+
+
+PageAdminCtx = Annotated[Context, Depends(page_admin_ctx)]

@@ -10,12 +10,12 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from starlette.middleware.sessions import SessionMiddleware
 
-from api import areas, errors
+from api import errors
+from api.admission import AdmissionMiddleware, Gate
+from api.areas import build_runtime
 from api.config import Settings, get_settings
 from api.db import Database
 from api.deps import NeedsSignIn
-from api.rules.loader import load_rules
-from api.rules.service import record_version
 from api.web import TEMPLATES_DIR, flash, redirect
 
 log = logging.getLogger("relais")
@@ -24,20 +24,17 @@ log = logging.getLogger("relais")
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     # An invalid rules file stops the app here, with file:line messages (RulesInvalid).
-    loaded = load_rules(settings.rules_path)
-    database = db or Database(settings.database_url)
+    runtime = build_runtime(settings, db)
+    database = runtime.database
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         scheduler = None
         if settings.scheduler_enabled:
-            try:
-                from notifications.scheduler import start_scheduler
-            except ModuleNotFoundError:
-                start_scheduler = None
-            if start_scheduler is not None:
-                scheduler = start_scheduler(app)
-        app.state.scheduler = scheduler
+            from notifications.scheduler import start_scheduler
+
+            scheduler = start_scheduler(runtime)
+        app.state.scheduler = runtime.scheduler = scheduler
         # Everything loaded at start-up lives for the whole process: move it out of the
         # collector's reach so full collections do not walk it on every request.
         gc.collect()
@@ -50,17 +47,19 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     app = FastAPI(title="Relais", version="0.1.0", lifespan=lifespan,
                   openapi_url="/openapi.json", docs_url="/api/docs", redoc_url=None)
-    app.state.settings = settings
-    app.state.db = database
-    app.state.rules = loaded
+    # The one thing the app keeps: the runtime, read by api.deps and the error handlers.
+    app.state.runtime = runtime
     app.state.scheduler = None
-    with database.session() as session:
-        app.state.rules_version_id = record_version(session, loaded).id
 
+    capacity = settings.admission_capacity or (8 if database.is_postgres else 1)
+    gate = Gate(capacity, settings.admission_queue, settings.admission_wait_seconds)
+    app.state.gate = gate
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="relais",
                        max_age=settings.session_max_age_seconds, same_site="lax",
                        https_only=settings.cookie_secure)
     errors.install(app)
+    # Outermost: a request waits for its turn before anything else is done for it.
+    app.add_middleware(AdmissionMiddleware, gate=gate)
 
     @app.exception_handler(NeedsSignIn)
     async def _needs_sign_in(request: Request, exc: NeedsSignIn):
@@ -72,7 +71,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         return redirect(f"/signin?next={quote(exc.next_path)}")
 
     app.mount("/static", StaticFiles(directory=str(TEMPLATES_DIR.parent / "static")), name="static")
-    for router in areas.routers():
+    for router in runtime.registry.routers:
         app.include_router(router)
 
     @app.get("/healthz", tags=["health"])
@@ -89,7 +88,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         ok = db_state == "ok"
         return JSONResponse({"status": "ok" if ok else "degraded", "database": db_state,
                              "database_engine": database.engine.dialect.name,
-                             "scheduler": sched_state, "rules_version": loaded.content_hash[:12]},
+                             "scheduler": sched_state, "rules_version": runtime.book.in_force.content_hash[:12]},
                             status_code=200 if ok else 503)
 
     return app

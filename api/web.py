@@ -48,13 +48,6 @@ def format_date(value: date | datetime | None, lang: str, tz: str | None = None)
     return f"{value.day} {month} {value.year}" if lang == "fr" else f"{month} {value.day}, {value.year}"
 
 
-def page_lang(request: Request) -> str:
-    viewer = getattr(request.state, "viewer", None)
-    if viewer is not None:
-        return viewer.lang
-    return normalise(request.cookies.get("lang"))
-
-
 def csrf_token(request: Request) -> str:
     token = request.session.get("csrf")
     if not token:
@@ -69,17 +62,45 @@ def flash(request: Request, key: str, kind: str = "info", **params: Any) -> None
                                 {"key": key, "kind": kind, "params": params}]
 
 
-def render(request: Request, name: str, context: dict[str, Any] | None = None, status: int = 200):
-    lang = page_lang(request)
-    tz = request.app.state.rules.rules.collective.timezone
+def render(request: Request, ctx: Any, name: str, context: dict[str, Any] | None = None,
+           status: int = 200):
+    """A page for the unit of work `ctx` (an `api.context.Context`). An error page (a form
+    shown again with its errors) rolls the unit of work back: an error changes nothing."""
+    if status >= 400:
+        ctx.refuse()
+    viewer = ctx.viewer
+    lang = viewer.lang if viewer is not None else normalise(request.cookies.get("lang"))
+    return render_page(request, name, context, status, lang=lang, tz=ctx.tz,
+                       collective_name=ctx.rules.collective.name, viewer=viewer,
+                       nav=nav_items(ctx))
+
+
+def render_error(request: Request, status: int, message: str):
+    """The error page, from an exception handler (no unit of work: the runtime's rules)."""
+    runtime = request.app.state.runtime
+    rules = runtime.book.in_force.rules
+    return render_page(request, "error.html", {"status": status, "message": message}, status,
+                       lang=page_lang(request), tz=rules.collective.timezone,
+                       collective_name=rules.collective.name,
+                       viewer=bool(getattr(request.state, "signed_in", False)), nav=[])
+
+
+def page_lang(request: Request) -> str:
+    """The language of a page shown outside a unit of work (sign-out, errors)."""
+    lang = getattr(request.state, "lang", None)
+    return lang if lang is not None else normalise(request.cookies.get("lang"))
+
+
+def render_page(request: Request, name: str, context: dict[str, Any] | None, status: int, *,
+                lang: str, tz: str, collective_name: str, viewer: Any, nav: list[tuple[str, str]]):
     ctx: dict[str, Any] = {
         "request": request,
         "lang": lang,
         "_": translator(lang),
-        "viewer": getattr(request.state, "viewer", None),
+        "viewer": viewer,
         "csrf_token": csrf_token(request),
         "tz": tz,
-        "collective_name": request.app.state.rules.rules.collective.name,
+        "collective_name": collective_name,
         "fmt_dt": lambda v: format_datetime(v, lang, tz),
         "fmt_date": lambda v: format_date(v, lang, tz),
         "fmt_money": lambda cents: format_money(cents, lang),
@@ -87,19 +108,10 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
             {"kind": f["kind"], "text": t(f["key"], lang, **f.get("params", {}))}
             for f in request.session.pop("flash", [])
         ],
-        "nav": nav_items(request),
+        "nav": nav,
     }
     ctx.update(context or {})
     return templates.TemplateResponse(request, name, ctx, status_code=status)
-
-
-# Areas add their menu entries here at import: (translation key, path, needs admin).
-NAV: list[tuple[str, str, bool]] = []
-
-
-def add_nav(key: str, path: str, admin_only: bool = False) -> None:
-    if (key, path, admin_only) not in NAV:
-        NAV.append((key, path, admin_only))
 
 
 # Daily work first, reference pages after; entries not listed here come last.
@@ -107,13 +119,19 @@ NAV_ORDER = ["/decisions", "/meetings", "/committees", "/grants", "/calendar", "
              "/organisations", "/people", "/register", "/workflows", "/preferences", "/admin/outbox"]
 
 
-def nav_items(request: Request) -> list[tuple[str, str]]:
-    viewer = getattr(request.state, "viewer", None)
+def nav_items(ctx: Any) -> list[tuple[str, str]]:
+    """The menu entries the areas installed that this person is shown."""
+    viewer = ctx.viewer
     if viewer is None:
         return []
-    items = [(key, path) for key, path, admin in NAV if not admin or viewer.is_admin]
+    items = [(e.key, e.path) for e in ctx.registry.nav if e.shown is None or e.shown(ctx, viewer)]
     rank = {path: i for i, path in enumerate(NAV_ORDER)}
     return sorted(items, key=lambda item: rank.get(item[1], len(NAV_ORDER)))
+
+
+def admin_only(ctx: Any, viewer: Any) -> bool:
+    """A menu entry for administrators."""
+    return viewer.is_admin
 
 
 def safe_next(target: str | None, default: str = "/") -> str:

@@ -8,18 +8,20 @@ An area calls `add_transition_route(router, "decisions", "decision", load)` and 
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.orm import Session
 
-from api.access import Viewer
-from api.deps import RulesInForce, current_viewer, get_db, get_rules, page_viewer
-from api.errors import NotFound
+from api.context import Context
+from api.deps import PageCtx, ViewerCtx
+from api.errors import ERROR_RESPONSES, NotFound
 from api.rules.schema import GovernanceRules
+from api.schemas import Id
 from api.web import render
 from workflows import engine
+from workflows.spec import TransitionRules
 
-router = APIRouter(tags=["workflows"])
+router = APIRouter(tags=["workflows"], responses=ERROR_RESPONSES)
+pages = APIRouter(include_in_schema=False)
 
 
 class TriggerIn(BaseModel):
@@ -28,63 +30,87 @@ class TriggerIn(BaseModel):
     params: dict[str, str | int | float | bool | None] = {}
 
 
-def state_fields(db: Session, obj: Any, viewer: Viewer, rules: GovernanceRules,
-                 object_type: str) -> dict:
-    return {"state": obj.state,
-            "allowed_transitions": engine.allowed_triggers(db, obj, viewer.person, rules, object_type)}
+class StateOut(BaseModel):
+    """The state of an object and what the person may do from it."""
+
+    state: str
+    allowed_transitions: list[str]
+
+
+class TransitionOut(StateOut):
+    id: int
+
+
+class WorkflowOut(BaseModel):
+    name: str
+    initial: str
+    states: list[str]
+    final: list[str]
+    transitions: list[TransitionRules]
+    mermaid: str | None = None
+
+
+class WorkflowList(BaseModel):
+    items: list[WorkflowOut]
+
+
+def state_fields(ctx: Context, obj: Any, rules: GovernanceRules, object_type: str) -> dict:
+    person = ctx.viewer.person if ctx.viewer is not None else None
+    return {"state": obj.state, "allowed_transitions": ctx.registry.engine.allowed_triggers(
+        ctx, obj, person, rules, object_type)}
+
+
+def fire(ctx: Context, obj: Any, trigger: str, rules: GovernanceRules, object_type: str,
+         params: dict | None = None) -> str:
+    """Fire a person's trigger (the viewer's) through the installed engine."""
+    person = ctx.viewer.person if ctx.viewer is not None else None
+    return ctx.registry.engine.fire(ctx, obj, trigger, person, rules, object_type, params or {})
 
 
 def add_transition_route(
     api: APIRouter, resource: str, object_type: str,
-    load: Callable[[Session, Viewer, int], Any],
-    rules_for: Callable[[Session, Any, GovernanceRules], GovernanceRules] | None = None,
-    before_commit: Callable[[Session, Any, str, Viewer, dict], None] | None = None,
+    load: Callable[[Context, int], Any],
+    rules_for: Callable[[Context, Any], GovernanceRules] | None = None,
 ) -> None:
     """`load` must raise NotFound for ids the viewer may not see (never 403: no existence leak)."""
 
-    @api.post(f"/{resource}/{{obj_id}}/transitions", name=f"{object_type}_transition")
-    def transition(obj_id: int, data: TriggerIn, db: Session = Depends(get_db),
-                   viewer: Viewer = Depends(current_viewer),
-                   rules: RulesInForce = Depends(get_rules)) -> dict:
-        obj = load(db, viewer, obj_id)
-        judged = rules_for(db, obj, rules.rules) if rules_for else rules.rules
-        engine.fire(db, obj, data.trigger, viewer.person, judged, object_type, dict(data.params))
-        if before_commit:
-            before_commit(db, obj, data.trigger, viewer, dict(data.params))
-        db.commit()
-        return {"id": obj.id, **state_fields(db, obj, viewer, judged, object_type)}
+    @api.post(f"/{resource}/{{obj_id}}/transitions", name=f"{object_type}_transition",
+              response_model=TransitionOut)
+    def transition(obj_id: Id, data: TriggerIn, ctx: ViewerCtx) -> TransitionOut:
+        obj = load(ctx, obj_id)
+        judged = rules_for(ctx, obj) if rules_for else ctx.rules
+        fire(ctx, obj, data.trigger, judged, object_type, dict(data.params))
+        return TransitionOut(id=obj.id, **state_fields(ctx, obj, judged, object_type))
 
 
-@router.get("/api/v1/workflows")
-def list_workflows(rules: RulesInForce = Depends(get_rules), _: Viewer = Depends(current_viewer)) -> dict:
-    return {"items": [
-        {"name": name, "initial": wf.initial, "states": wf.states, "final": wf.final,
-         "transitions": [tr.model_dump() for tr in wf.transitions]}
-        for name, wf in rules.rules.workflows.items()]}
+def _workflow_out(name: str, wf, with_diagram: bool = False) -> WorkflowOut:
+    return WorkflowOut(name=name, initial=wf.initial, states=wf.states, final=wf.final,
+                       transitions=wf.transitions,
+                       mermaid=engine.mermaid(wf, name) if with_diagram else None)
 
 
-@router.get("/api/v1/workflows/{name}")
-def get_workflow(name: str, rules: RulesInForce = Depends(get_rules),
-                 _: Viewer = Depends(current_viewer)) -> dict:
-    wf = rules.rules.workflows.get(name)
+@router.get("/api/v1/workflows", response_model=WorkflowList)
+def list_workflows(ctx: ViewerCtx) -> WorkflowList:
+    return WorkflowList(items=[_workflow_out(name, wf) for name, wf in ctx.rules.workflows.items()])
+
+
+@router.get("/api/v1/workflows/{name}", response_model=WorkflowOut)
+def get_workflow(name: str, ctx: ViewerCtx) -> WorkflowOut:
+    wf = ctx.rules.workflows.get(name)
     if wf is None:
         raise NotFound("error.workflow_not_found")
-    return {"name": name, "initial": wf.initial, "states": wf.states, "final": wf.final,
-            "transitions": [tr.model_dump() for tr in wf.transitions],
-            "mermaid": engine.mermaid(rules.rules, name)}
+    return _workflow_out(name, wf, with_diagram=True)
 
 
-@router.get("/workflows", include_in_schema=False)
-def workflows_page(request: Request, rules: RulesInForce = Depends(get_rules),
-                   _: Viewer = Depends(page_viewer)):
-    return render(request, "workflows.html", {"workflows": rules.rules.workflows, "selected": None})
+@pages.get("/workflows")
+def workflows_page(request: Request, ctx: PageCtx):
+    return render(request, ctx, "workflows.html", {"workflows": ctx.rules.workflows, "selected": None})
 
 
-@router.get("/workflows/{name}", include_in_schema=False)
-def workflow_page(name: str, request: Request, rules: RulesInForce = Depends(get_rules),
-                  _: Viewer = Depends(page_viewer)):
-    wf = rules.rules.workflows.get(name)
+@pages.get("/workflows/{name}")
+def workflow_page(name: str, request: Request, ctx: PageCtx):
+    wf = ctx.rules.workflows.get(name)
     if wf is None:
         raise NotFound("error.workflow_not_found")
-    return render(request, "workflows.html", {"workflows": rules.rules.workflows, "selected": name,
-                                              "workflow": wf, "mermaid": engine.mermaid(rules.rules, name)})
+    return render(request, ctx, "workflows.html", {"workflows": ctx.rules.workflows, "selected": name,
+                                                   "workflow": wf, "mermaid": engine.mermaid(wf, name)})

@@ -30,27 +30,27 @@ sys.path.insert(0, str(ROOT))
 
 EMAIL = "gestion.handroits@relais.demo"
 PASSWORD = "relais-demo-2026"
-TZ = ZoneInfo("America/Toronto")
 
 
-def build(db_url: str, today: date, funders: int, applications: int, reports: int) -> None:
+def build(settings, today: date, funders: int, applications: int, reports: int) -> None:
     from sqlalchemy import insert, select
 
+    from api.areas import build_runtime
     from api.collective.models import Body, Person
     from api.collective.setup import sync_from_rules
     from api.db import Database
     from api.demo import load_demo
     from api.grants.models import Funder, GrantApplication, Report
-    from api.rules.loader import load_rules
     from migrations import upgrade
 
-    upgrade(db_url)
-    rules = load_rules(ROOT / "governance_rules.yaml").rules
-    db = Database(db_url)
+    upgrade(settings.database_url)
+    db = Database(settings.database_url)
+    runtime = build_runtime(settings, db)
     rng = random.Random(2026)
-    with db.session() as session:
-        sync_from_rules(session, rules)
-        load_demo(session, rules, today, with_area_data=False)
+    with runtime.unit_of_work() as ctx:
+        sync_from_rules(ctx)
+        load_demo(ctx, today, with_area_data=False)
+        tz = ZoneInfo(ctx.tz)  # deadlines at 17:00 in the collective's zone
     with db.session() as session:
         body_id = session.execute(select(Body.id).where(Body.key == "executive_committee")).scalar_one()
         people = list(session.execute(select(Person.id)).scalars())
@@ -69,7 +69,7 @@ def build(db_url: str, today: date, funders: int, applications: int, reports: in
             day = date(year, 1, 1) + timedelta(days=rng.randrange(365))
             recent = (today - day).days < 400
             state = rng.choice(live_states if recent else past_states)
-            deadline = datetime(day.year, day.month, day.day, 17, tzinfo=TZ).astimezone(UTC)
+            deadline = datetime(day.year, day.month, day.day, 17, tzinfo=tz).astimezone(UTC)
             requested = rng.randrange(500_000, 6_000_000)
             open_ = state in ("idea", "drafting", "internal_review", "approved")
             rows.append({
@@ -148,17 +148,17 @@ def main() -> None:
 
     tmp = Path(tempfile.mkdtemp(prefix="relais-bench-grants-"))
     db_url = f"sqlite:///{tmp / 'bench.db'}"
+    settings = Settings(database_url=db_url, secret_key="bench-secret-key", scheduler_enabled=False,
+                        base_url="http://testserver")
     today = date.today()
     t0 = time.perf_counter()
-    build(db_url, today, args.funders, args.applications, args.reports)
+    build(settings, today, args.funders, args.applications, args.reports)
     database = Database(db_url)
     with database.session() as session:
         n_apps = session.execute(select(func.count()).select_from(GrantApplication)).scalar_one()
         n_reports = session.execute(select(func.count()).select_from(Report)).scalar_one()
     print(f"built {args.funders} funders, {n_apps} applications, {n_reports} reports "
           f"in {time.perf_counter() - t0:.1f} s ({db_url})")
-    settings = Settings(database_url=db_url, secret_key="bench-secret-key", scheduler_enabled=False,
-                        base_url="http://testserver")
     app = create_app(settings, db=database)
     if not args.no_gc_freeze:
         # What a production server does after start-up (gunicorn/uvicorn preload + gc.freeze):

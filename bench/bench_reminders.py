@@ -69,14 +69,14 @@ def main() -> None:
     logging.disable(logging.WARNING)
     from sqlalchemy import func, select, text
 
+    from api.areas import build_runtime
     from api.collective.models import Person
     from api.config import Settings
     from api.db import Database
-    from api.rules.loader import load_rules
     from api.rules.schema import ReminderKind
     from api.timeutil import set_clock
     from migrations import upgrade
-    from notifications import context, delivery
+    from notifications import delivery
     from notifications.deadlines import Deadline, upsert_deadline
     from notifications.models import OutboxMessage
     from tests.conftest import seed_demo
@@ -88,8 +88,6 @@ def main() -> None:
     with db.engine.begin() as conn:
         conn.execute(text("DELETE FROM outbox_message"))
     seed_demo(db)
-    rules = load_rules(ROOT / "governance_rules.yaml").rules
-    rules.reminders.kinds["bench"] = ReminderKind(offsets=["1d"], audience="owners")
 
     port = free_port()
     counter, ready, stop = multiprocessing.Value("q", 0), multiprocessing.Event(), multiprocessing.Event()
@@ -97,8 +95,11 @@ def main() -> None:
     sink.start()
     ready.wait(10)
     settings = Settings(database_url=url, smtp_host="127.0.0.1", smtp_port=port,
-                        smtp_connections=args.connections, base_url="https://relais.example.org")
-    context.configure(settings, rules)
+                        smtp_connections=args.connections, base_url="https://relais.example.org",
+                        rules_path=ROOT / "governance_rules.yaml")
+    # The runtime a worker builds (areas, rules in force, database), with one more kind of reminder.
+    runtime = build_runtime(settings, db)
+    runtime.book.in_force.rules.reminders.kinds["bench"] = ReminderKind(offsets=["1d"], audience="owners")
 
     t0 = datetime(2026, 11, 23, 13, 0, tzinfo=UTC)
     clock = {"at": t0}
@@ -113,9 +114,9 @@ def main() -> None:
     started = time.perf_counter()
     chunk = 200
     for first in range(0, deadlines, chunk):
-        with db.session() as session:
+        with runtime.unit_of_work() as ctx:
             for i in range(first, min(first + chunk, deadlines)):
-                upsert_deadline(session, Deadline(
+                upsert_deadline(ctx, Deadline(
                     kind="bench", object_type="task", object_id=i + 1,
                     due_at=t0 + timedelta(days=3, minutes=i % 600),
                     title_fr=f"Tâche n° {i + 1} : préparer le bilan", title_en=f"Task {i + 1}: prepare the report",
@@ -133,7 +134,7 @@ def main() -> None:
     async def deliver_all():
         sent = 0
         while True:
-            report = await delivery.deliver_due(db, pool=pool, batch_size=args.batch, max_batches=4)
+            report = await delivery.deliver_due(runtime, pool=pool, batch_size=args.batch, max_batches=4)
             sent += report.sent
             if sent >= 10_000 and "10k" not in rss:
                 rss["10k"] = rss_mb()
@@ -159,7 +160,7 @@ def main() -> None:
     with db.session() as session:
         row = session.execute(select(OutboxMessage).limit(1)).scalar_one()
         job = delivery.Job(rows=[row], person=session.get(Person, row.recipient_id), pref=None)
-        delivery.prepare(job, with_smtp=True)
+        delivery.prepare(job, delivery.letterhead_of(runtime), with_smtp=True)
     message = job.message
     raw_n = min(args.raw_count, args.count)
 

@@ -1,10 +1,9 @@
 from alembic import context
 
-from api.areas import MODELS, _import_optional
+from api.areas import import_models
 from api.db import Base, make_engine
 
-for name in MODELS:
-    _import_optional(name)
+import_models()
 
 config = context.config
 target_metadata = Base.metadata

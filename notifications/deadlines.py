@@ -1,79 +1,58 @@
 """The one interface between areas and the reminders / calendars.
 
-An area describes each dated item as a `Deadline` and:
-  * calls `upsert_deadline(session, deadline)` in the same transaction whenever the item is
-    created, its date moves, its people change (for example a voter has voted and leaves
-    `recipient_ids`), so future reminders are (re)planned and stale ones cancelled;
-  * calls `cancel_deadline(session, kind, object_type, object_id)` when the item no longer
-    needs reminders (decision closed, report submitted, task done, meeting cancelled);
-  * registers a provider with `@provider("kind")` returning its deadlines between two
-    instants, used by the calendar page, the ICS feeds and a full re-sync.
+An area describes each dated item as a `Deadline` (`notifications.deadline`, re-exported
+here) and, in the unit of work that changes the item:
+  * calls `upsert_deadline(ctx, deadline)` whenever the item is created, its date moves, its
+    people change (for example a voter has voted and leaves `recipient_ids`), so future
+    reminders are (re)planned and stale ones cancelled;
+  * calls `cancel_deadline(ctx, kind, object_type, object_id)` when the item no longer needs
+    reminders (decision closed, report submitted, task done, meeting cancelled);
+  * installs a provider `fn(ctx, start, end) -> list[Deadline]` in its `area.py`
+    (`registry.add_provider("kind", fn)`) listing its deadlines between two instants, used by
+    the calendar page, the ICS feeds and a full re-sync (`resync`).
 
 The reminders layer, not the areas, drops any recipient who may not see a confidential item
 (`confidential_category` + `body_id`, checked with `api.access`).
+
+Imports go one way: this module -> `planner` -> `deadline`; nothing imports this module back.
 """
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy.orm import Session
+from api.context import Context
+from notifications import planner
+from notifications.deadline import Deadline
+
+__all__ = ["Deadline", "Provider", "cancel_deadline", "deadlines_between", "resync", "upsert_deadline"]
+
+Provider = Callable[[Context, datetime, datetime], Iterable[Deadline]]
 
 
-@dataclass(frozen=True)
-class Deadline:
-    kind: str  # a key of `reminders.kinds` in the rules: decision_closing, report_due, ...
-    object_type: str  # "decision", "grant_application", "report", "task", "meeting"
-    object_id: int
-    due_at: datetime  # aware, UTC
-    title_fr: str
-    title_en: str
-    path: str  # link to the item, relative to the base URL: "/decisions/12"
-    recipient_ids: frozenset[int] = field(default_factory=frozenset)
-    confidential_category: str | None = None
-    body_id: int | None = None
-    all_day: bool = False  # a date without a time of day (report due date)
-    location: str | None = None
-
-    def title(self, lang: str) -> str:
-        return self.title_en if lang == "en" else self.title_fr
-
-
-Provider = Callable[[Session, datetime, datetime], Iterable[Deadline]]
-PROVIDERS: dict[str, Provider] = {}
-
-
-def provider(kind: str) -> Callable[[Provider], Provider]:
-    def register(fn: Provider) -> Provider:
-        PROVIDERS[kind] = fn
-        return fn
-
-    return register
-
-
-def deadlines_between(session: Session, start: datetime, end: datetime,
+def deadlines_between(ctx: Context, start: datetime, end: datetime,
                       kinds: Iterable[str] | None = None) -> list[Deadline]:
-    """Every area's deadlines in [start, end), unfiltered (callers filter by viewer)."""
-    from api.areas import import_all_areas
-
-    import_all_areas()
+    """Every installed provider's deadlines in [start, end), unfiltered (callers filter by viewer)."""
     wanted = set(kinds) if kinds is not None else None
     found: list[Deadline] = []
-    for kind, fn in PROVIDERS.items():
+    for kind, fn in ctx.registry.providers.items():
         if wanted is None or kind in wanted:
-            found.extend(fn(session, start, end))
+            found.extend(fn(ctx, start, end))
     return sorted(found, key=lambda d: d.due_at)
 
 
-def upsert_deadline(session: Session, deadline: Deadline) -> None:
-    """(Re)plan the reminders of this deadline. Implemented by notifications.planner."""
-    from notifications import planner
-
-    planner.plan_deadline(session, deadline)
+def upsert_deadline(ctx: Context, deadline: Deadline) -> None:
+    """(Re)plan the reminders of this deadline, in the caller's unit of work."""
+    planner.plan_deadline(ctx, deadline)
 
 
-def cancel_deadline(session: Session, kind: str, object_type: str, object_id: int) -> None:
-    """Cancel the future reminders of this item. Implemented by notifications.planner."""
-    from notifications import planner
+def cancel_deadline(ctx: Context, kind: str, object_type: str, object_id: int) -> None:
+    """Cancel the future reminders of this item, in the caller's unit of work."""
+    planner.cancel(ctx, kind, object_type, object_id)
 
-    planner.cancel(session, kind, object_type, object_id)
+
+def resync(ctx: Context, start: datetime, end: datetime) -> int:
+    """Plan every area's deadlines in [start, end) from their providers (idempotent);
+    returns how many outbox rows were inserted or revived."""
+    kinds = ctx.rules.reminders.kinds
+    return sum(planner.plan_deadline(ctx, d) for d in deadlines_between(ctx, start, end)
+               if d.kind in kinds)

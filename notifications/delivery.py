@@ -1,15 +1,21 @@
 """Delivering due outbox rows: claim, render, send over pooled SMTP connections, record.
 
-1. **Claim** (short transaction): the due rows (`status` planned, or sending with an expired
-   lease, and `next_attempt_at <= now`, read through the index `ix_outbox_due`) are marked
+Delivery manages its own transactions: each batch is claimed and recorded in short units of
+work of its own, opened on the `Runtime` (`runtime.unit_of_work()`); the functions that do so
+say it in their name (`..._in_own_transaction`).
+
+1. **Claim** (short transaction, `claim_in_own_transaction`): the due rows (`status` planned,
+   or sending with an expired lease, and `next_attempt_at <= now`, read through the index
+   `ix_outbox_due`) are marked
    `sending`, `attempts + 1`, with a lease (`next_attempt_at = now + lease`). On PostgreSQL
    the SELECT is `FOR UPDATE SKIP LOCKED`, so several workers take disjoint rows; on SQLite
    the transaction is `BEGIN IMMEDIATE`, so claims are serialised (one worker is the norm).
 2. **Send** outside any transaction, `settings.smtp_connections` aiosmtplib connections in
    parallel, each reused for many messages (STARTTLS and login when configured).
-3. **Record** (short transaction): sent rows become `sent`; failures go back to `planned` with
-   `next_attempt_at = now + backoff_seconds * 2**(attempts-1)`, or `failed` after
-   `max_attempts`, with the error, shown to the admin who can retry them.
+3. **Record** (short transaction, `record_in_own_transaction`): sent rows become `sent`;
+   failures go back to `planned` with `next_attempt_at = now + backoff_seconds *
+   2**(attempts-1)`, or `failed` after `max_attempts`, with the error, shown to the admin
+   who can retry them.
 
 With no SMTP host the rendered message is stored and the row becomes `local` (the local
 mailbox on /admin/outbox): the demo shows its emails without a mail server.
@@ -35,15 +41,16 @@ from email.utils import parseaddr
 
 import aiosmtplib
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 from api.access import load_viewer
 from api.collective.models import Person
-from api.db import Database
+from api.config import Settings
+from api.context import Context, Runtime
 from api.timeutil import local, now
-from notifications import context, render
+from notifications import render
 from notifications.models import DUE_STATUSES, NotificationPreference, OutboxMessage, Status
 from notifications.planner import next_digest_time
+from notifications.render import Letterhead
 from notifications.service import SIGNIN_KIND, get_preference
 
 log = logging.getLogger("relais.notifications")
@@ -59,8 +66,8 @@ class SmtpDown(Exception):
 class SmtpPool:
     """`size` reusable SMTP connections; `send` borrows one, reconnects a stale one once."""
 
-    def __init__(self, settings=None, size: int | None = None):
-        self.settings = settings or context.settings()
+    def __init__(self, settings: Settings, size: int | None = None):
+        self.settings = settings
         self.size = max(1, size or self.settings.smtp_connections)
         self._idle: asyncio.Queue | None = None
         self.down: str | None = None  # set when connecting fails: the rest of the batch waits
@@ -157,13 +164,20 @@ def due_query(current: datetime, digest: bool, limit: int, for_update: bool):
     return stmt.with_for_update(skip_locked=True) if for_update else stmt
 
 
-def claim(db: Database, digest: bool = False, limit: int = BATCH_SIZE,
-          lease_seconds: int = LEASE_SECONDS) -> Claimed:
-    """Take up to `limit` due rows for this worker (see the module docstring)."""
+def letterhead_of(runtime: Runtime) -> Letterhead:
+    """What the emails of this process carry: its settings and the rules in force."""
+    return render.letterhead(runtime.settings, runtime.book.in_force.rules)
+
+
+def claim_in_own_transaction(runtime: Runtime, digest: bool = False, limit: int = BATCH_SIZE,
+                             lease_seconds: int = LEASE_SECONDS) -> Claimed:
+    """Take up to `limit` due rows for this worker, in a unit of work of its own that commits
+    the claim before anything is sent (see the module docstring)."""
     current = now()
     result = Claimed(at=current)
-    with db.session() as session:
-        ids = list(session.execute(due_query(current, digest, limit, db.is_postgres)).scalars())
+    with runtime.unit_of_work() as ctx:
+        session = ctx.session
+        ids = list(session.execute(due_query(current, digest, limit, runtime.database.is_postgres)).scalars())
         if not ids:
             return result
         session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids))
@@ -172,22 +186,22 @@ def claim(db: Database, digest: bool = False, limit: int = BATCH_SIZE,
                         execution_options={"synchronize_session": False})
         rows = list(session.execute(select(OutboxMessage).where(OutboxMessage.id.in_(ids))
                                     .order_by(OutboxMessage.id)).scalars())
-        _decide(session, rows, digest, current, result)
+        _decide(ctx, rows, digest, current, result)
     return result
 
 
-def _decide(session: Session, rows: list[OutboxMessage], digest: bool, current: datetime,
+def _decide(ctx: Context, rows: list[OutboxMessage], digest: bool, current: datetime,
             result: Claimed) -> None:
     """Checks made at sending time, since seats and preferences may have changed."""
-    rules = context.rules()
-    tz = rules.collective.timezone
+    session = ctx.session
+    tz = ctx.tz
     person_ids = {r.recipient_id for r in rows}
     people = {p.id: p for p in session.execute(select(Person).where(Person.id.in_(person_ids))).scalars()}
     prefs = {p.person_id: p for p in session.execute(
         select(NotificationPreference).where(NotificationPreference.person_id.in_(person_ids))).scalars()}
     for pid in person_ids - set(prefs):
         if pid in people:  # every email carries an unsubscribe link: give each person a token
-            prefs[pid] = get_preference(session, pid)
+            prefs[pid] = get_preference(ctx, pid)
     today = local(current, tz).date()
     viewers: dict[int, object] = {}
     groups: dict[int, list[OutboxMessage]] = {}
@@ -235,32 +249,31 @@ def _decide(session: Session, rows: list[OutboxMessage], digest: bool, current: 
         result.jobs.append(Job(rows=group, person=people[pid], pref=prefs.get(pid)))
 
 
-def prepare(job: Job, with_smtp: bool) -> None:
+def prepare(job: Job, head: Letterhead, with_smtp: bool) -> None:
     """Render the job's email (subject, text, HTML, ICS) and its stable Message-ID."""
     row = job.rows[0]
     lang = job.person.language or row.language
     token = job.pref.unsubscribe_token if job.pref is not None else None
     if row.kind == SIGNIN_KIND:
         job.subject, job.text, job.html = row.subject or "", row.body_text or "", row.body_html or ""
-        job.message_id = render.message_id_for(row, "signin")
+        job.message_id = render.message_id_for(head, row, "signin")
         ics, unsubscribe = None, None
     elif len(job.rows) > 1 or row.digest:
-        job.subject, job.text, job.html = render.render_digest(job.rows, lang, token)
-        job.message_id = render.message_id_for(min(r.id for r in job.rows), "digest")
-        ics = render.ics_for(job.rows, lang)
-        unsubscribe = f"{context.settings().base_url.rstrip('/')}/unsubscribe/{token}" if token else None
+        job.subject, job.text, job.html = render.render_digest(head, job.rows, lang, token)
+        job.message_id = render.message_id_for(head, min(r.id for r in job.rows), "digest")
+        ics = render.ics_for(head, job.rows, lang)
+        unsubscribe = f"{head.base_url}/unsubscribe/{token}" if token else None
     else:
-        job.subject, job.text, job.html = render.render_reminder(row, lang, token)
-        job.message_id = render.message_id_for(row)
-        ics = render.ics_for([row], lang)
-        unsubscribe = (f"{context.settings().base_url.rstrip('/')}/unsubscribe/{token}?kind={row.kind}"
-                       if token else None)
+        job.subject, job.text, job.html = render.render_reminder(head, row, lang, token)
+        job.message_id = render.message_id_for(head, row)
+        ics = render.ics_for(head, [row], lang)
+        unsubscribe = f"{head.base_url}/unsubscribe/{token}?kind={row.kind}" if token else None
     if with_smtp:
-        job.message = render.build_message(job.person.email, job.subject, job.text, job.html,
+        job.message = render.build_message(head, job.person.email, job.subject, job.text, job.html,
                                            job.message_id, ics, unsubscribe)
 
 
-async def send_jobs(jobs: list[Job], pool: SmtpPool) -> None:
+async def send_jobs(jobs: list[Job], pool: SmtpPool, head: Letterhead) -> None:
     """Send every job, `pool.size` at a time; errors are kept on the job, never raised."""
     sender = parseaddr(pool.settings.mail_from)[1] or "relais@localhost"
     pool.down = None
@@ -273,7 +286,7 @@ async def send_jobs(jobs: list[Job], pool: SmtpPool) -> None:
             job = queue.get_nowait()
             try:
                 if job.message is None:  # rendered here: one lane renders while others wait
-                    prepare(job, with_smtp=True)
+                    prepare(job, head, with_smtp=True)
                 await pool.send(job.message, sender, job.person.email)
             except Exception as exc:  # noqa: BLE001 - recorded on the row
                 job.error = f"{type(exc).__name__}: {exc}"[:1000]
@@ -283,9 +296,9 @@ async def send_jobs(jobs: list[Job], pool: SmtpPool) -> None:
     await asyncio.gather(*(lane() for _ in range(min(2 * pool.size, len(jobs)) or 1)))
 
 
-def finish(db: Database, claimed: Claimed, local_mailbox: bool) -> None:
-    """Record the outcome of a claimed batch in one short transaction."""
-    delivery = context.rules().reminders.delivery
+def record_in_own_transaction(runtime: Runtime, claimed: Claimed, local_mailbox: bool) -> None:
+    """Record the outcome of a claimed batch in one short unit of work of its own."""
+    delivery = runtime.book.in_force.rules.reminders.delivery
     current = now()
     updates: list[dict] = []
     for job in claimed.jobs:
@@ -305,9 +318,9 @@ def finish(db: Database, claimed: Claimed, local_mailbox: bool) -> None:
                 values.update(status=Status.planned,
                               next_attempt_at=current + timedelta(seconds=backoff))
             updates.append(values)
-    with db.session() as session:
+    with runtime.unit_of_work() as ctx:
         for group in _same_keys(updates + claimed.skipped):
-            session.execute(update(OutboxMessage), group)
+            ctx.session.execute(update(OutboxMessage), group)
 
 
 def _same_keys(rows: list[dict]) -> list[list[dict]]:
@@ -325,23 +338,26 @@ class Report:
     batches: int = 0
 
 
-def release(db: Database, claimed: Claimed) -> None:
-    """Give back a claimed batch that will not be sent now (the worker stops early)."""
+def release_in_own_transaction(runtime: Runtime, claimed: Claimed) -> None:
+    """Give back a claimed batch that will not be sent now (the worker stops early), in a unit
+    of work of its own."""
     back = [{"id": row.id, "status": Status.planned, "next_attempt_at": claimed.at,
              "attempts": row.attempts - 1} for job in claimed.jobs for row in job.rows]
-    with db.session() as session:
+    with runtime.unit_of_work() as ctx:
         for group in _same_keys(back + claimed.skipped):
-            session.execute(update(OutboxMessage), group)
+            ctx.session.execute(update(OutboxMessage), group)
 
 
-async def deliver_due(db: Database, *, digest: bool = False, pool: SmtpPool | None = None,
+async def deliver_due(runtime: Runtime, *, digest: bool = False, pool: SmtpPool | None = None,
                       batch_size: int = BATCH_SIZE, max_batches: int | None = None,
                       lease_seconds: int = LEASE_SECONDS) -> Report:
-    """Deliver every due row (or digest), batch after batch, until none is due.
+    """Deliver every due row (or digest), batch after batch, until none is due. Manages its
+    own transactions: each claim and each record is a unit of work of its own on `runtime`.
 
     Over SMTP the batches are pipelined: while batch N is being sent, batch N+1 is claimed
     and batch N-1 recorded, in threads, so the connections do not wait on the database."""
-    settings = context.settings()
+    settings = runtime.settings
+    head = letterhead_of(runtime)
     local_mailbox = not settings.smtp_host
     own_pool = pool is None and not local_mailbox
     if own_pool:
@@ -349,7 +365,8 @@ async def deliver_due(db: Database, *, digest: bool = False, pool: SmtpPool | No
     report = Report()
 
     def claim_next():
-        return asyncio.ensure_future(asyncio.to_thread(claim, db, digest, batch_size, lease_seconds))
+        return asyncio.ensure_future(asyncio.to_thread(claim_in_own_transaction, runtime, digest,
+                                                       batch_size, lease_seconds))
 
     upcoming = claim_next()
     recording: list[asyncio.Future] = []
@@ -363,13 +380,13 @@ async def deliver_due(db: Database, *, digest: bool = False, pool: SmtpPool | No
             last = max_batches is not None and report.batches >= max_batches
             if local_mailbox:
                 for job in claimed.jobs:
-                    prepare(job, with_smtp=False)
+                    prepare(job, head, with_smtp=False)
             elif claimed.jobs:
                 if not last:
                     upcoming = claim_next()  # prefetch while this batch is on the wire
-                await send_jobs(claimed.jobs, pool)
+                await send_jobs(claimed.jobs, pool, head)
             recording.append(asyncio.ensure_future(
-                asyncio.to_thread(finish, db, claimed, local_mailbox)))
+                asyncio.to_thread(record_in_own_transaction, runtime, claimed, local_mailbox)))
             errors = sum(1 for j in claimed.jobs if j.error)
             report.sent += len(claimed.jobs) - errors
             report.failed += errors
@@ -386,7 +403,7 @@ async def deliver_due(db: Database, *, digest: bool = False, pool: SmtpPool | No
         if upcoming is not None:
             pending = await upcoming
             if pending.jobs or pending.skipped:
-                await asyncio.to_thread(release, db, pending)
+                await asyncio.to_thread(release_in_own_transaction, runtime, pending)
         await asyncio.gather(*recording)
         if own_pool:
             await pool.close()

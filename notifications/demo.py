@@ -1,20 +1,14 @@
 """Demo: plan the reminders of the demo's deadlines (the areas' providers) so that, with no
 SMTP host, the admin's local mailbox (/admin/outbox) shows real emails once the scheduler
-has run."""
+has run. Installed with order 90, after the areas' own demo data."""
 
 from datetime import date, timedelta
 
-from sqlalchemy.orm import Session
-
-from api.demo_hooks import demo_hook
-from api.rules.schema import GovernanceRules
+from api.context import Context
 from api.timeutil import now
+from notifications.deadlines import resync
 
 
-@demo_hook(90)  # after the areas' own demo data
-def plan_demo_reminders(session: Session, rules: GovernanceRules, today: date) -> None:
-    from notifications.planner import resync
-
+def plan_demo_reminders(ctx: Context, today: date) -> None:
     start = now()
-    resync(session, start - timedelta(days=7), start + timedelta(days=90), rules)
-    session.commit()
+    resync(ctx, start - timedelta(days=7), start + timedelta(days=90))

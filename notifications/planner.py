@@ -1,8 +1,9 @@
 """Planning reminders: from a `Deadline` to outbox rows, idempotently.
 
-`plan_deadline` is called by the areas (through `notifications.deadlines.upsert_deadline`)
-in their own transaction. For each offset of the kind in the rules and each recipient who
-may see the item it computes `send_at = due_at - offset` (a negative offset is after the
+`plan_deadline(ctx, deadline)` is called by the areas (through
+`notifications.deadlines.upsert_deadline`) in their unit of work, under the rules in force
+(`ctx.rules`, time zone `ctx.tz`); it never commits. For each offset of the kind in the rules
+and each recipient who may see the item it computes `send_at = due_at - offset` (a negative offset is after the
 deadline), shifted into the collective's sending hours, and into the person's digest hour
 for digest readers. It then:
 
@@ -31,12 +32,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from api.access import load_viewer
 from api.collective.models import Person
+from api.context import Context
 from api.rules.schema import GovernanceRules, SendingHours
 from api.timeutil import as_utc, local, now
-from notifications import context
-from notifications.deadlines import Deadline
+from notifications.deadline import Deadline
 from notifications.models import Mode, NotificationPreference, OutboxMessage, Status
 
 log = logging.getLogger("relais.notifications")
@@ -105,29 +105,27 @@ def next_digest_time(moment: datetime, hour: int, tz: str) -> datetime:
 
 # --- recipients and preferences ----------------------------------------------------------
 
-def preferences(session: Session, person_ids) -> dict[int, NotificationPreference]:
+def preferences(ctx: Context, person_ids) -> dict[int, NotificationPreference]:
     ids = list(person_ids)
     if not ids:
         return {}
-    rows = session.execute(select(NotificationPreference)
+    rows = ctx.session.execute(select(NotificationPreference)
                            .where(NotificationPreference.person_id.in_(ids))).scalars()
     return {p.person_id: p for p in rows}
 
 
-def allowed_recipients(session: Session, deadline: Deadline, tz: str) -> dict[int, Person]:
+def allowed_recipients(ctx: Context, deadline: Deadline) -> dict[int, Person]:
     """Active people of the list who may see the item. A must-never-happen: a staff observer
     receiving anything about an in-camera item."""
     if not deadline.recipient_ids:
         return {}
-    people = session.execute(select(Person).where(Person.id.in_(sorted(deadline.recipient_ids)),
-                                                  Person.is_active.is_(True))).scalars().all()
+    people = ctx.session.execute(select(Person).where(Person.id.in_(sorted(deadline.recipient_ids)),
+                                                      Person.is_active.is_(True))).scalars().all()
     if deadline.confidential_category is None:
         return {p.id: p for p in people}
-    today = local(now(), tz).date()
     allowed = {}
     for person in people:
-        viewer = load_viewer(session, person, today)
-        if viewer.can_see(deadline.confidential_category, deadline.body_id):
+        if ctx.viewer_of(person).can_see(deadline.confidential_category, deadline.body_id):
             allowed[person.id] = person
     return allowed
 
@@ -162,9 +160,11 @@ def _insert_ignore(session: Session, rows: list[dict]) -> None:
     session.execute(insert(table).on_conflict_do_nothing(), rows)
 
 
-def plan_deadline(session: Session, deadline: Deadline, rules: GovernanceRules | None = None) -> int:
-    """(Re)plan this deadline's reminders; returns how many rows were inserted or revived."""
-    rules = rules or context.rules()
+def plan_deadline(ctx: Context, deadline: Deadline) -> int:
+    """(Re)plan this deadline's reminders under the rules in force; returns how many rows
+    were inserted or revived, in the caller's transaction (never committed here)."""
+    rules = ctx.rules
+    session = ctx.session
     kind = rules.reminders.kinds.get(deadline.kind)
     if kind is None:
         log.warning("no reminder kind %r in the rules; %s %s not planned", deadline.kind,
@@ -173,8 +173,8 @@ def plan_deadline(session: Session, deadline: Deadline, rules: GovernanceRules |
     tz = rules.collective.timezone
     current = now()
     due_at = as_utc(deadline.due_at)
-    people = allowed_recipients(session, deadline, tz)
-    prefs = preferences(session, people)
+    people = allowed_recipients(ctx, deadline)
+    prefs = preferences(ctx, people)
     offsets = kind.offset_seconds()
 
     wanted: dict[tuple[int, int], dict] = {}
@@ -238,9 +238,9 @@ def _row(deadline: Deadline, due_at: datetime, offset: int, person: Person, send
                 created_at=now())
 
 
-def cancel(session: Session, kind: str, object_type: str, object_id: int) -> int:
+def cancel(ctx: Context, kind: str, object_type: str, object_id: int) -> int:
     """Cancel the planned (not yet sent) reminders of this item."""
-    result = session.execute(
+    result = ctx.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.kind == kind, OutboxMessage.object_type == object_type,
                OutboxMessage.object_id == object_id, OutboxMessage.status == Status.planned)
@@ -248,12 +248,3 @@ def cancel(session: Session, kind: str, object_type: str, object_id: int) -> int
     )
     return result.rowcount or 0
 
-
-def resync(session: Session, start: datetime, end: datetime,
-           rules: GovernanceRules | None = None) -> int:
-    """Plan every area's deadlines in [start, end) from their providers (idempotent)."""
-    from notifications.deadlines import deadlines_between
-
-    rules = rules or context.rules()
-    return sum(plan_deadline(session, d, rules) for d in deadlines_between(session, start, end)
-               if d.kind in rules.reminders.kinds)

@@ -1,11 +1,17 @@
 """Emails from Jinja2 templates (notifications/templates): HTML and plain text, in the
 person's language, dates in the collective's time zone, links to the item, the preferences
-and the unsubscribe page, and an ICS attachment for dated items."""
+and the unsubscribe page, and an ICS attachment for dated items.
+
+Everything an email needs besides its rows comes in one `Letterhead` (collective name, time
+zone, base URL, From address), made once per unit of work or per delivery run from the
+settings and the rules in force: rendering reads no global and no database.
+"""
 
 from __future__ import annotations
 
 import base64
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import formataddr, formatdate, parseaddr
 from functools import lru_cache
@@ -13,18 +19,35 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from api.config import Settings
 from api.i18n import catalog, normalise, t, translator
+from api.rules.schema import GovernanceRules
 from api.timeutil import local
 from api.web import format_date, format_datetime
-from notifications import context
 from notifications.models import OutboxMessage
 
 env = Environment(loader=FileSystemLoader(str(Path(__file__).parent / "templates")),
                   autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
 
 
-def mail_domain() -> str:
-    return _domain(context.settings().mail_from)
+@dataclass(frozen=True)
+class Letterhead:
+    """What every email of the collective carries besides its content."""
+
+    collective: str  # the collective's name
+    tz: str  # its time zone: dates are shown there
+    base_url: str  # links: base URL without the final "/"
+    mail_from: str  # the From header (RELAIS_MAIL_FROM)
+
+    @property
+    def domain(self) -> str:
+        """The domain of Message-IDs and calendar UIDs."""
+        return _domain(self.mail_from)
+
+
+def letterhead(settings: Settings, rules: GovernanceRules) -> Letterhead:
+    return Letterhead(collective=rules.collective.name, tz=rules.collective.timezone,
+                      base_url=settings.base_url.rstrip("/"), mail_from=settings.mail_from)
 
 
 @lru_cache(maxsize=8)
@@ -39,18 +62,18 @@ def _from_header(mail_from: str) -> str:
     return formataddr((name, address)) if not name.isascii() else mail_from
 
 
-def message_id_for(row: OutboxMessage | int, prefix: str = "reminder") -> str:
+def message_id_for(head: Letterhead, row: OutboxMessage | int, prefix: str = "reminder") -> str:
     """Stable per outbox row: every send of the row carries the same Message-ID."""
     row_id = row if isinstance(row, int) else row.id
-    return f"<{prefix}-{row_id}@{mail_domain()}>"
+    return f"<{prefix}-{row_id}@{head.domain}>"
 
 
 def _when(row: OutboxMessage, lang: str, tz: str) -> str:
     return format_date(row.due_at, lang, tz) if row.all_day else format_datetime(row.due_at, lang, tz)
 
 
-def _links(row: OutboxMessage, token: str | None) -> dict[str, str]:
-    base = context.settings().base_url.rstrip("/")
+def _links(head: Letterhead, row: OutboxMessage, token: str | None) -> dict[str, str]:
+    base = head.base_url
     links = {"item": base + row.path, "preferences": base + "/preferences"}
     if token:
         links["unsubscribe"] = f"{base}/unsubscribe/{token}?kind={row.kind}"
@@ -64,7 +87,7 @@ def kind_name(kind: str, lang: str) -> str:
     return t(key, lang) if key in catalog() else kind.replace("_", " ")
 
 
-def _item(row: OutboxMessage, lang: str, tz: str, token: str | None) -> dict:
+def _item(head: Letterhead, row: OutboxMessage, lang: str, token: str | None) -> dict:
     _ = translator(lang)
     offset = row.offset_seconds
     if offset < 0:
@@ -73,43 +96,45 @@ def _item(row: OutboxMessage, lang: str, tz: str, token: str | None) -> dict:
         lead = _("notif.email.in_days", days=offset // 86400)
     else:
         lead = _("notif.email.in_hours", hours=max(1, offset // 3600))
-    return {"title": row.title(lang), "when": _when(row, lang, tz), "lead": lead,
-            "kind": kind_name(row.kind, lang), "links": _links(row, token), "kind_key": row.kind}
+    return {"title": row.title(lang), "when": _when(row, lang, head.tz), "lead": lead,
+            "kind": kind_name(row.kind, lang), "links": _links(head, row, token), "kind_key": row.kind}
 
 
-def render_reminder(row: OutboxMessage, lang: str, token: str | None) -> tuple[str, str, str]:
-    lang, tz = normalise(lang), context.timezone()
+def render_reminder(head: Letterhead, row: OutboxMessage, lang: str, token: str | None
+                    ) -> tuple[str, str, str]:
+    lang = normalise(lang)
     _ = translator(lang)
-    item = _item(row, lang, tz, token)
+    item = _item(head, row, lang, token)
     key = "notif.email.subject_overdue" if row.offset_seconds < 0 else "notif.email.subject"
     subject = _(key, title=item["title"], when=item["when"])
     ctx = {"_": _, "item": item, "links": item["links"], "subject": subject,
-           "collective": context.rules().collective.name, "lang": lang}
+           "collective": head.collective, "lang": lang}
     return (subject, env.get_template("reminder.txt").render(ctx),
             env.get_template("reminder.html").render(ctx))
 
 
-def render_digest(rows: list[OutboxMessage], lang: str, token: str | None) -> tuple[str, str, str]:
-    lang, tz = normalise(lang), context.timezone()
+def render_digest(head: Letterhead, rows: list[OutboxMessage], lang: str, token: str | None
+                  ) -> tuple[str, str, str]:
+    lang = normalise(lang)
     _ = translator(lang)
-    items = [_item(r, lang, tz, token) for r in sorted(rows, key=lambda r: r.due_at)]
-    base = context.settings().base_url.rstrip("/")
+    items = [_item(head, r, lang, token) for r in sorted(rows, key=lambda r: r.due_at)]
+    base = head.base_url
     links = {"preferences": base + "/preferences"}
     if token:
         links["unsubscribe_all"] = f"{base}/unsubscribe/{token}"
     subject = _("notif.email.digest_subject", count=len(items))
     ctx = {"_": _, "items": items, "links": links, "subject": subject,
-           "collective": context.rules().collective.name, "lang": lang}
+           "collective": head.collective, "lang": lang}
     return (subject, env.get_template("digest.txt").render(ctx),
             env.get_template("digest.html").render(ctx))
 
 
-def render_signin(person, url: str, expires_at: datetime) -> tuple[str, str, str]:
-    lang, tz = normalise(person.language), context.timezone()
+def render_signin(head: Letterhead, person, url: str, expires_at: datetime) -> tuple[str, str, str]:
+    lang = normalise(person.language)
     _ = translator(lang)
     subject = _("notif.email.signin_subject")
-    ctx = {"_": _, "url": url, "name": person.name, "expires": format_datetime(expires_at, lang, tz),
-           "subject": subject, "collective": context.rules().collective.name, "lang": lang}
+    ctx = {"_": _, "url": url, "name": person.name, "expires": format_datetime(expires_at, lang, head.tz),
+           "subject": subject, "collective": head.collective, "lang": lang}
     return (subject, env.get_template("signin.txt").render(ctx),
             env.get_template("signin.html").render(ctx))
 
@@ -140,21 +165,21 @@ def _ics_utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def ics_for(rows: list[OutboxMessage], lang: str) -> bytes:
+def ics_for(head: Letterhead, rows: list[OutboxMessage], lang: str) -> bytes:
     """An iCalendar (RFC 5545) file: one VEVENT per dated item. The UID is the item's, so a
     calendar updates the event when the deadline moves instead of adding another.
 
     Written directly (a few lines per event) rather than with the icalendar package, which
     costs more than the SMTP exchange; the tests parse the result with icalendar."""
-    base = context.settings().base_url.rstrip("/")
-    domain = mail_domain()
+    base = head.base_url
+    domain = head.domain
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Relais//reminders//FR", "METHOD:PUBLISH",
              "CALSCALE:GREGORIAN"]
     for row in rows:
         lines += ["BEGIN:VEVENT", f"UID:{row.kind}-{row.object_type}-{row.object_id}@{domain}",
                   f"DTSTAMP:{_ics_utc(row.created_at or row.due_at)}"]
         if row.all_day:
-            day = local(row.due_at, context.timezone()).date()
+            day = local(row.due_at, head.tz).date()
             lines += [f"DTSTART;VALUE=DATE:{day:%Y%m%d}",
                       f"DTEND;VALUE=DATE:{day + timedelta(days=1):%Y%m%d}"]
         else:
@@ -186,7 +211,7 @@ def _header_text(value: str) -> str:
     return "\r\n ".join("=?utf-8?b?" + base64.b64encode(w.encode()).decode() + "?=" for w in words)
 
 
-def build_message(to: str, subject: str, text: str, html: str, message_id: str,
+def build_message(head: Letterhead, to: str, subject: str, text: str, html: str, message_id: str,
                   ics: bytes | None = None, unsubscribe: str | None = None) -> bytes:
     """The MIME message as bytes (multipart/mixed: alternative text + HTML, then the ICS).
 
@@ -194,7 +219,7 @@ def build_message(to: str, subject: str, text: str, html: str, message_id: str,
     and generator cost more than the SMTP exchange itself; the result parses with the
     standard library (the tests read it back with `email.message_from_bytes`)."""
     mixed, alt = "mixed-" + secrets.token_hex(12), "alt-" + secrets.token_hex(12)
-    headers = [f"From: {_from_header(context.settings().mail_from)}",
+    headers = [f"From: {_from_header(head.mail_from)}",
                f"To: {to}", f"Subject: {_header_text(subject)}", f"Message-ID: {message_id}",
                f"Date: {formatdate(localtime=False)}", "MIME-Version: 1.0",
                "Auto-Submitted: auto-generated"]

@@ -1,29 +1,30 @@
 """APScheduler 3.x jobs: idempotent sweeps over the database, never pickled jobs.
 
-Three interval jobs (in memory; the state is the outbox, not the job store):
+Three interval jobs (in memory; the state is the outbox, not the job store), all bound to one
+`Runtime` (settings, database, rules in force, installed areas):
   * `deliver`: send the due outbox rows;
   * `digest`: send the due daily digests;
-  * `system`: the sweeps other areas register (`notifications.sweeps`): closing due decisions,
-    marking overdue reports...
+  * `system`: the sweeps the areas install (`registry.add_sweep`, run by
+    `notifications.sweeps.run_sweeps`): closing due decisions, marking overdue reports...
 
 `coalesce=True` and `max_instances=1`: a late or slow tick runs once, never piles up.
 `misfire_grace_time` is one interval: a tick missed while the loop was busy still runs.
 Reminders missed while the process was down are not lost either way: their rows are due
 in the outbox and the first tick after start (jobs start at once) sends them, once.
 
-The web app starts this in its lifespan unless RELAIS_SCHEDULER_ENABLED=false; `relais
-worker` runs the same jobs on its own (see notifications.worker).
+The web app starts this in its lifespan (`start_scheduler(runtime)`) unless
+RELAIS_SCHEDULER_ENABLED=false; `relais worker` runs the same jobs on its own (see
+notifications.worker). `wake(scheduler)` runs the delivery job at once (a sign-in link
+should not wait for the next tick).
 """
 
+import asyncio
 import logging
 from datetime import datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from api.config import Settings
-from api.db import Database
-from api.rules.schema import GovernanceRules
-from notifications import context
+from api.context import Runtime
 from notifications.delivery import SmtpPool, deliver_due
 from notifications.sweeps import run_sweeps
 
@@ -31,35 +32,35 @@ log = logging.getLogger("relais.notifications")
 
 
 class Jobs:
-    """The three sweeps, bound to one database and one SMTP pool."""
+    """The three jobs, bound to one runtime and one SMTP pool."""
 
-    def __init__(self, db: Database, settings: Settings):
-        self.db, self.settings = db, settings
+    def __init__(self, runtime: Runtime):
+        self.runtime = runtime
+        settings = runtime.settings
         self.pool = SmtpPool(settings) if settings.smtp_host else None
 
     async def deliver(self) -> None:
-        report = await deliver_due(self.db, pool=self.pool)
+        report = await deliver_due(self.runtime, pool=self.pool)
         if report.batches:
             log.info("outbox: %d sent, %d to retry, %d skipped", report.sent, report.failed,
                      report.skipped)
 
     async def digest(self) -> None:
-        await deliver_due(self.db, digest=True, pool=self.pool)
+        await deliver_due(self.runtime, digest=True, pool=self.pool)
 
     async def system(self) -> None:
-        import asyncio
-
-        await asyncio.to_thread(run_sweeps, self.db)
+        await asyncio.to_thread(run_sweeps, self.runtime)
 
     async def close(self) -> None:
         if self.pool is not None:
             await self.pool.close()
 
 
-def build_scheduler(db: Database, settings: Settings, rules: GovernanceRules) -> AsyncIOScheduler:
-    context.configure(settings, rules)
-    jobs = Jobs(db, settings)
-    interval = max(1, settings.sweep_interval_seconds)
+def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
+    """The three interval jobs on `runtime`, not started; `scheduler.relais_jobs` holds them
+    (close its SMTP pool with `await scheduler.relais_jobs.close()` after shutting down)."""
+    jobs = Jobs(runtime)
+    interval = max(1, runtime.settings.sweep_interval_seconds)
     scheduler = AsyncIOScheduler(timezone="UTC", job_defaults={
         "coalesce": True, "max_instances": 1, "misfire_grace_time": interval})
     first = datetime.now().astimezone()
@@ -73,17 +74,21 @@ def build_scheduler(db: Database, settings: Settings, rules: GovernanceRules) ->
     return scheduler
 
 
-def start_scheduler(app) -> AsyncIOScheduler:
-    """Called by the FastAPI lifespan (inside the running event loop)."""
-    scheduler = build_scheduler(app.state.db, app.state.settings, app.state.rules.rules)
+def start_scheduler(runtime: Runtime) -> AsyncIOScheduler:
+    """Called by the web app's lifespan (inside the running event loop). The scheduler is also
+    kept as `runtime.scheduler`, so that a page can `wake` it after its unit of work commits."""
+    scheduler = build_scheduler(runtime)
     scheduler.start()
-    log.info("scheduler started (every %ss)", app.state.settings.sweep_interval_seconds)
+    runtime.scheduler = scheduler
+    log.info("scheduler started (every %ss)", runtime.settings.sweep_interval_seconds)
     return scheduler
 
 
-def wake(app) -> None:
-    """Run the delivery job now (a sign-in link should not wait for the next tick)."""
-    scheduler = getattr(app.state, "scheduler", None)
+def wake(scheduler: AsyncIOScheduler | None) -> None:
+    """Run the delivery job of this scheduler now (None, or stopped: nothing to do).
+
+    Safe from any thread (APScheduler hands the wake-up to its event loop): pages call it
+    from `ctx.after_commit`, once the row to send is committed."""
     if scheduler is not None and scheduler.running:
         job = scheduler.get_job("deliver")
         if job is not None:

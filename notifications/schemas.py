@@ -1,11 +1,19 @@
-"""Shapes of the outbox and preferences in the API."""
+"""Shapes of the outbox and preferences in the API.
+
+The outbox's datetimes are plain `datetime`s: the API has always sent them as pydantic
+writes them ("2026-10-20T12:00:00Z"), unlike the `api.schemas.Instant` of other areas.
+"""
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.schemas import Day, Line
 
 
 class OutboxOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     kind: str
     object_type: str
@@ -26,11 +34,15 @@ class OutboxOut(BaseModel):
 
 
 class PreferencesIn(BaseModel):
-    kinds: list[str] = Field(default_factory=list, description="kinds received; the others are muted")
+    kinds: list[Line] = Field(default_factory=list, description="kinds received; the others are muted")
     mode: str = Field("immediate", pattern="^(immediate|digest)$")
     digest_hour: int = Field(7, ge=0, le=23)
-    paused_until: date | None = None
+    paused_until: Day | None = None
 
 
-class PreferencesOut(PreferencesIn):
+class PreferencesOut(BaseModel):
+    kinds: list[str]
+    mode: str
+    digest_hour: int
+    paused_until: date | None
     unsubscribe_url: str

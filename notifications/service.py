@@ -1,27 +1,32 @@
-"""Preferences, unsubscribe, the admin's retry, and single-use sign-in links by email."""
+"""Preferences, unsubscribe, the admin's retry, and single-use sign-in links by email.
+
+Every function works in the caller's unit of work (`ctx`) and never commits: the request,
+the delivery batch or the test that opened the unit of work does.
+"""
 
 import hashlib
 import secrets
 from datetime import date, timedelta
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
 
 from api.collective.models import Person
 from api.collective.service import find_person_by_email
+from api.context import Context
 from api.errors import Invalid, NotFound
 from api.timeutil import now
-from notifications import context
 from notifications.models import LoginLink, Mode, NotificationPreference, OutboxMessage, Status
+from notifications.render import letterhead, render_signin
 
 LOGIN_LINK_TTL = timedelta(minutes=15)
 LINKS_PER_TTL = 3
 SIGNIN_KIND = "signin_link"
 
 
-def get_preference(session: Session, person_id: int) -> NotificationPreference:
+def get_preference(ctx: Context, person_id: int) -> NotificationPreference:
     """The person's preferences, created with the defaults (and an unsubscribe token) the
     first time; safe when two workers create it at once (INSERT ... ON CONFLICT DO NOTHING)."""
+    session = ctx.session
     pref = session.get(NotificationPreference, person_id)
     if pref is not None:
         return pref
@@ -31,54 +36,57 @@ def get_preference(session: Session, person_id: int) -> NotificationPreference:
         from sqlalchemy.dialects.sqlite import insert
     session.execute(insert(NotificationPreference).values(
         person_id=person_id, muted_kinds="", mode=Mode.immediate,
-        digest_hour=context.rules().reminders.digest_default_hour,
+        digest_hour=ctx.rules.reminders.digest_default_hour,
         unsubscribe_token=secrets.token_urlsafe(32), updated_at=now()).on_conflict_do_nothing())
     return session.get(NotificationPreference, person_id, populate_existing=True)
 
 
-def update_preference(session: Session, person_id: int, kinds: set[str], mode: str,
-                      digest_hour: int, paused_until: date | None) -> NotificationPreference:
-    known = set(context.rules().reminders.kinds)
+def update_preference(ctx: Context, kinds: set[str], mode: str, digest_hour: int,
+                      paused_until: date | None) -> NotificationPreference:
+    """The signed-in person's choices: the kinds received (the others are muted), immediate
+    or daily digest at `digest_hour`, and a pause until a day."""
+    known = set(ctx.rules.reminders.kinds)
     if mode not in (Mode.immediate, Mode.digest):
         raise Invalid("notif.error.mode", field="mode")
     if not 0 <= digest_hour <= 23:
         raise Invalid("notif.error.hour", field="digest_hour")
-    pref = get_preference(session, person_id)
+    pref = get_preference(ctx, ctx.viewer.id)
     pref.set_muted(known - set(kinds))
     pref.mode = mode
     pref.digest_hour = digest_hour
     pref.paused_until = paused_until
-    session.commit()
+    ctx.session.flush()
     return pref
 
 
-def preference_by_token(session: Session, token: str) -> NotificationPreference:
+def preference_by_token(ctx: Context, token: str) -> NotificationPreference:
     pref = None
     if token and len(token) <= 64:
-        pref = session.execute(select(NotificationPreference)
-                               .where(NotificationPreference.unsubscribe_token == token)).scalar_one_or_none()
+        pref = ctx.session.execute(select(NotificationPreference)
+                                   .where(NotificationPreference.unsubscribe_token == token)
+                                   ).scalar_one_or_none()
     if pref is None:
         raise NotFound()
     return pref
 
 
-def unsubscribe(session: Session, token: str, kind: str | None) -> NotificationPreference:
+def unsubscribe(ctx: Context, token: str, kind: str | None) -> NotificationPreference:
     """Stop one kind of reminder (or all of them) for the person holding this token."""
-    pref = preference_by_token(session, token)
-    known = set(context.rules().reminders.kinds)
+    pref = preference_by_token(ctx, token)
+    known = set(ctx.rules.reminders.kinds)
     pref.set_muted(pref.muted | ({kind} if kind in known else known))
-    session.commit()
+    ctx.session.flush()
     return pref
 
 
-def retry(session: Session, message_id: int) -> OutboxMessage:
-    row = session.get(OutboxMessage, message_id)
+def retry(ctx: Context, message_id: int) -> OutboxMessage:
+    row = ctx.session.get(OutboxMessage, message_id)
     if row is None:
         raise NotFound()
     if row.status != Status.failed:
         raise Invalid("notif.error.not_failed")
     row.status, row.attempts, row.next_attempt_at = Status.planned, 0, now()
-    session.commit()
+    ctx.session.flush()
     return row
 
 
@@ -86,11 +94,11 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def request_login_link(session: Session, email: str) -> OutboxMessage | None:
+def request_login_link(ctx: Context, email: str) -> OutboxMessage | None:
     """Queue a sign-in link for this address if it belongs to an active person. The caller
-    answers the same way either way (an address is never revealed)."""
-    from notifications.render import render_signin
-
+    answers the same way either way (an address is never revealed). The row is due at once;
+    the caller may wake the delivery job once the unit of work has committed."""
+    session = ctx.session
     person = find_person_by_email(session, email.strip().lower()) if email else None
     if person is None or not person.is_active:
         return None
@@ -104,9 +112,9 @@ def request_login_link(session: Session, email: str) -> OutboxMessage | None:
                      expires_at=current + LOGIN_LINK_TTL, created_at=current)
     session.add(link)
     session.flush()
-    settings = context.settings()
-    url = settings.base_url.rstrip("/") + f"/signin/link/{token}"
-    subject, text, html = render_signin(person, url, link.expires_at)
+    head = letterhead(ctx.settings, ctx.rules)
+    url = head.base_url + f"/signin/link/{token}"
+    subject, text, html = render_signin(head, person, url, link.expires_at)
     row = OutboxMessage(kind=SIGNIN_KIND, object_type="login_link", object_id=link.id,
                         offset_seconds=0, recipient_id=person.id, due_at=link.expires_at,
                         send_at=current, next_attempt_at=current, digest=False,
@@ -114,12 +122,14 @@ def request_login_link(session: Session, email: str) -> OutboxMessage | None:
                         subject=subject, body_text=text, body_html=html, title_fr=subject,
                         title_en=subject, path="/signin/link", all_day=False)
     session.add(row)
-    session.commit()
+    session.flush()
     return row
 
 
-def use_login_link(session: Session, token: str) -> Person:
-    """The person this link signs in, once; expired or used links are refused."""
+def use_login_link(ctx: Context, token: str) -> Person:
+    """The person this link signs in, once; expired or used links are refused (the caller's
+    unit of work is then rolled back: an error changes nothing)."""
+    session = ctx.session
     link = None
     if token and len(token) <= 100:
         link = session.execute(select(LoginLink).where(LoginLink.token_hash == _hash(token))
@@ -133,14 +143,10 @@ def use_login_link(session: Session, token: str) -> Person:
                            .values(used_at=current))
     person = session.get(Person, link.person_id)
     if not done.rowcount or person is None or not person.is_active:
-        session.rollback()
         raise Invalid("notif.signin.link_invalid")
-    session.commit()
     return person
 
 
-def outbox_counts(session: Session) -> dict[str, int]:
-    rows = session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
+def outbox_counts(ctx: Context) -> dict[str, int]:
+    rows = ctx.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
     return {status: count for status, count in rows}
-
-

@@ -1,49 +1,32 @@
-"""System sweeps other areas register: idempotent work over the database, run by the
+"""The system sweeps the areas install: idempotent work over the database, run by the
 scheduler (in the web app or `relais worker`) at every tick.
 
-    from notifications.sweeps import sweep
+An area installs a sweep in its `area.py`:
 
-    @sweep("close_due_decisions")
-    def close_due(session, now):
-        ...  # close the decisions whose window has passed; commit is done by the runner
+    registry.add_sweep("close_due_decisions", sweep_close_due)   # fn(ctx, at)
 
-Each sweep runs in its own transaction: one failing is logged and rolled back without
-stopping the others. A sweep must be safe to run twice or on two workers at once.
+Each sweep runs in a unit of work of its own (`runtime.unit_of_work()`): committed when it
+returns, rolled back when it raises; one failing is logged without stopping the others. A
+sweep must be safe to run twice or on two workers at once. A sweep that needs transactions
+of its own (one per item) takes `ctx.runtime` and says so in the names of its functions.
 """
 
 import logging
-from collections.abc import Callable
-from datetime import datetime
 
-from sqlalchemy.orm import Session
-
-from api.db import Database
+from api.context import Runtime
 from api.timeutil import now
 
 log = logging.getLogger("relais.notifications")
 
-Sweep = Callable[[Session, datetime], object]
-SWEEPS: dict[str, Sweep] = {}
 
-
-def sweep(name: str) -> Callable[[Sweep], Sweep]:
-    def register(fn: Sweep) -> Sweep:
-        SWEEPS[name] = fn
-        return fn
-
-    return register
-
-
-def run_sweeps(db: Database) -> dict[str, str]:
-    """Run every registered sweep once; returns {name: "ok" | error}."""
-    from api.areas import import_all_areas
-
-    import_all_areas()
+def run_sweeps(runtime: Runtime) -> dict[str, str]:
+    """Run every installed sweep once, each in its own unit of work; returns
+    {name: "ok" | error}."""
     outcome: dict[str, str] = {}
-    for name, fn in list(SWEEPS.items()):
+    for name, fn in list(runtime.registry.sweeps.items()):
         try:
-            with db.session() as session:
-                fn(session, now())
+            with runtime.unit_of_work() as ctx:
+                fn(ctx, now())
             outcome[name] = "ok"
         except Exception as exc:  # noqa: BLE001 - one sweep must not stop the others
             log.exception("sweep %s failed", name)

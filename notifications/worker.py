@@ -1,26 +1,25 @@
 """`relais worker`: the scheduler's jobs in a process of their own.
 
-Run it next to web apps started with RELAIS_SCHEDULER_ENABLED=false. On PostgreSQL several
-workers may run at once (rows are claimed with FOR UPDATE SKIP LOCKED); on SQLite run one.
-Stops cleanly on SIGINT / SIGTERM.
+Run it next to web apps started with RELAIS_SCHEDULER_ENABLED=false. It builds the same
+runtime as the web app (`api.areas.build_runtime`: installed areas, rules in force, database)
+and runs the same jobs on it. On PostgreSQL several workers may run at once (rows are claimed
+with FOR UPDATE SKIP LOCKED); on SQLite run one. Stops cleanly on SIGINT / SIGTERM.
 """
 
 import asyncio
 import logging
 import signal
 
+from api.areas import build_runtime
 from api.config import Settings
-from api.db import Database
-from api.rules.loader import load_rules
 from notifications.scheduler import build_scheduler
 
 log = logging.getLogger("relais.notifications")
 
 
 async def _main(settings: Settings, stop: asyncio.Event | None = None) -> None:
-    rules = load_rules(settings.rules_path).rules
-    db = Database(settings.database_url)
-    scheduler = build_scheduler(db, settings, rules)
+    runtime = build_runtime(settings)
+    scheduler = build_scheduler(runtime)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -29,13 +28,13 @@ async def _main(settings: Settings, stop: asyncio.Event | None = None) -> None:
         except (NotImplementedError, RuntimeError):  # pragma: no cover - not the main thread
             pass
     scheduler.start()
-    log.info("relais worker running on %s", db.engine.dialect.name)
+    log.info("relais worker running on %s", runtime.database.engine.dialect.name)
     try:
         await stop.wait()
     finally:
         scheduler.shutdown(wait=False)
         await scheduler.relais_jobs.close()
-        db.dispose()
+        runtime.database.dispose()
 
 
 def run_worker(settings: Settings) -> None:

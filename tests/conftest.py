@@ -18,13 +18,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
-from api.areas import MODELS, _import_optional
+from api.areas import import_models
 from api.config import ROOT, Settings
 from api.db import Database
 from migrations import upgrade
+from tests.helpers import ADMIN, CHAIR, DEMO_PASSWORD, MEMBERS, PARTNER, STAFF, token_for  # noqa: F401
 
-for _name in MODELS:
-    _import_optional(_name)
+import_models()
 
 # Tests hash many passwords; the production cost parameters are kept out of the test run.
 from argon2 import PasswordHasher  # noqa: E402
@@ -36,15 +36,6 @@ api.security._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism
 IN_CI = os.environ.get("CI") == "true"
 PG_ADMIN_URL = os.environ.get("RELAIS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 RULES = ROOT / "governance_rules.yaml"
-DEMO_PASSWORD = "relais-demo-2026"
-
-# Demo accounts by role (see api/demo.py).
-ADMIN = "admin@relais.demo"
-CHAIR = "direction.cje@relais.demo"
-MEMBERS = ["gestion.handroits@relais.demo", "organisation.ciusss@relais.demo",
-           "direction.mdj@relais.demo", "coordination.mem@relais.demo"]
-STAFF = "coordination.err@relais.demo"
-PARTNER = "direction.elan@relais.demo"  # partners' committee only
 
 
 def _pg_available() -> bool:
@@ -153,14 +144,14 @@ def make_settings(db_url: str, **overrides) -> Settings:
 
 
 def seed_demo(database: Database, today: date | None = None, with_area_data: bool = False) -> None:
+    from api.areas import build_runtime
     from api.collective.setup import sync_from_rules
     from api.demo import load_demo
-    from api.rules.loader import load_rules
 
-    loaded = load_rules(RULES)
-    with database.session() as session:
-        sync_from_rules(session, loaded.rules)
-        load_demo(session, loaded.rules, today or date.today(), with_area_data=with_area_data)
+    runtime = build_runtime(make_settings(database.url), database)
+    with runtime.unit_of_work() as ctx:
+        sync_from_rules(ctx)
+        load_demo(ctx, today or date.today(), with_area_data=with_area_data)
 
 
 @pytest.fixture
@@ -172,15 +163,16 @@ def app(database, db_url):
 
 
 @pytest.fixture
+def runtime(app):
+    """The app's runtime (settings, database, rules book, installed areas), for tests that
+    open a unit of work with `tests.helpers.unit_of_work(runtime, email)`."""
+    return app.state.runtime
+
+
+@pytest.fixture
 def client(app) -> Iterator[TestClient]:
     with TestClient(app) as c:
         yield c
-
-
-def token_for(client: TestClient, email: str, password: str = DEMO_PASSWORD) -> dict[str, str]:
-    response = client.post("/api/v1/auth/token", data={"username": email, "password": password})
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from api.i18n import catalog, t
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE_KEY = re.compile(r"""_\(\s*["']([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)["']""")
 PYTHON_KEY = re.compile(
-    r"""\b(?:t|_|add_nav|NotFound|Forbidden|Conflict|Invalid|TooMany|AppError|flash\(request,)\(?\s*["']"""
+    r"""\b(?:t|_|add_nav|NotFound|Forbidden|Conflict|Invalid|TooMany|AppError|Blocked|flash\(request,)\(?\s*["']"""
     r"""([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)["']""")
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from api.areas import install_all
 from api.rules.loader import RulesInvalid, load_rules, parse_rules
 from tests.conftest import RULES
 
@@ -25,7 +26,7 @@ def line_of(text: str, needle: str, occurrence: int = 1) -> int:
 
 def errors_of(text: str) -> list:
     with pytest.raises(RulesInvalid) as caught:
-        parse_rules(text, "rules.yaml")
+        parse_rules(text, "rules.yaml", install_all().engine.guard_names())
     return caught.value.errors
 
 

@@ -2,13 +2,13 @@
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import ValidationError
-from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from api.auth.service import authenticate
 from api.collective.models import Person
 from api.collective.schemas import SignInForm
 from api.collective.service import set_language
-from api.deps import check_csrf, get_db
+from api.deps import Ctx, check_csrf
 from api.errors import AppError
 from api.i18n import normalise
 from api.web import page_lang, redirect, render, safe_next
@@ -17,24 +17,24 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/signin")
-def signin_page(request: Request, next: str | None = None):
-    return render(request, "auth/signin.html", {"next": safe_next(next), "errors": {}, "email": ""})
+def signin_page(request: Request, ctx: Ctx, next: str | None = None):
+    return render(request, ctx, "auth/signin.html", {"next": safe_next(next), "errors": {}, "email": ""})
 
 
 @router.post("/signin", dependencies=[Depends(check_csrf)])
-async def signin(request: Request, db: Session = Depends(get_db)):
+async def signin(request: Request, ctx: Ctx):
     form = await request.form()
     next_url = safe_next(str(form.get("next") or "/"))
     email = str(form.get("email") or "")[:254]
     try:
         data = SignInForm(email=email, password=str(form.get("password") or ""))
-        person = authenticate(db, data.email, data.password, request.app.state.settings,
-                              request.client.host if request.client else None)
+        person = await run_in_threadpool(authenticate, ctx, data.email, data.password,
+                                         request.client.host if request.client else None)
     except ValidationError:
-        return render(request, "auth/signin.html", {"next": next_url, "email": email,
+        return render(request, ctx, "auth/signin.html", {"next": next_url, "email": email,
                       "errors": {"form": "auth.fill_both"}}, status=422)
     except AppError as exc:
-        return render(request, "auth/signin.html", {"next": next_url, "email": email,
+        return render(request, ctx, "auth/signin.html", {"next": next_url, "email": email,
                       "errors": {"form": exc.key}, "error_params": exc.params},
                       status=exc.status)
     request.session.clear()
@@ -52,15 +52,14 @@ def signout(request: Request):
 
 
 @router.get("/language/{lang}")
-def switch_language(lang: str, request: Request, next: str | None = None,
-                    db: Session = Depends(get_db)):
+def switch_language(lang: str, request: Request, ctx: Ctx, next: str | None = None):
     """Remembered per person when signed in, in a cookie otherwise."""
     lang = normalise(lang)
     person_id = request.session.get("pid")
-    if person_id:
-        person = db.get(Person, person_id)
+    if isinstance(person_id, int):
+        person = ctx.session.get(Person, person_id)
         if person is not None:
-            set_language(db, person, lang)
+            set_language(ctx, person, lang)
     response = redirect(safe_next(next))
     response.set_cookie("lang", lang, max_age=365 * 86400, samesite="lax")
     return response

@@ -7,7 +7,7 @@ output with the `icalendar` library. Lines are folded at 75 octets and text is e
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 
-from notifications.deadlines import Deadline
+from notifications.deadline import Deadline
 
 
 def escape(text: str) -> str:

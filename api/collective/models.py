@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ColumnElement, Date, ForeignKey, Integer, String, Text, UniqueConstraint, and_, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.db import Base, UTCDateTime
@@ -122,6 +122,11 @@ class Seat(Base):
 
     def is_current(self, on: date) -> bool:
         return self.starts_on <= on and (self.ends_on is None or self.ends_on >= on)
+
+    @classmethod
+    def current_on(cls, on: date) -> ColumnElement[bool]:
+        """SQL: the seat is held on this day (the one place this rule is written)."""
+        return and_(cls.starts_on <= on, or_(cls.ends_on.is_(None), cls.ends_on >= on))
 
     @property
     def is_staff(self) -> bool:

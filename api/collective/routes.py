@@ -1,14 +1,15 @@
 """JSON API for organisations, people, bodies and seats."""
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from api.access import Viewer
 from api.collective import service
 from api.collective.models import Body, Organisation, Person, Seat
 from api.collective.schemas import (
     BodyOut,
+    BodyWithSeatsOut,
     OrganisationIn,
     OrganisationOut,
     OrganisationPatch,
@@ -19,99 +20,93 @@ from api.collective.schemas import (
     SeatOut,
     SeatPatch,
 )
-from api.deps import RulesInForce, admin_viewer, current_viewer, get_db, get_rules
-from api.errors import Forbidden
+from api.deps import AdminCtx, ViewerCtx
+from api.errors import ERROR_RESPONSES, Forbidden
 from api.pagination import PageParams, page_params, paginate
+from api.schemas import MAX_ID, Id, Page
 
-router = APIRouter(prefix="/api/v1", tags=["collective"])
+Paging = Annotated[PageParams, Depends(page_params)]
+router = APIRouter(prefix="/api/v1", tags=["collective"], responses=ERROR_RESPONSES)
 
 
 def _out(schema):
-    return lambda obj: schema.model_validate(obj).model_dump(mode="json")
+    return lambda obj: schema.model_validate(obj)
 
 
-@router.get("/organisations")
-def list_organisations(params: PageParams = Depends(page_params), db: Session = Depends(get_db),
-                       _: Viewer = Depends(current_viewer)) -> dict:
-    return paginate(db, select(Organisation).order_by(Organisation.name), params, _out(OrganisationOut))
+@router.get("/organisations", response_model=Page[OrganisationOut])
+def list_organisations(params: Paging, ctx: ViewerCtx):
+    return paginate(ctx.session, select(Organisation).order_by(Organisation.name), params, _out(OrganisationOut))
 
 
 @router.post("/organisations", status_code=201, response_model=OrganisationOut)
-def create_organisation(data: OrganisationIn, db: Session = Depends(get_db),
-                        viewer: Viewer = Depends(admin_viewer)):
-    return service.create_organisation(db, data, viewer.id)
+def create_organisation(data: OrganisationIn, ctx: AdminCtx):
+    return service.create_organisation(ctx, data)
 
 
 @router.get("/organisations/{org_id}", response_model=OrganisationOut)
-def get_organisation(org_id: int, db: Session = Depends(get_db), _: Viewer = Depends(current_viewer)):
-    return service.get_organisation(db, org_id)
+def get_organisation(org_id: Id, ctx: ViewerCtx):
+    return service.get_organisation(ctx.session, org_id)
 
 
 @router.patch("/organisations/{org_id}", response_model=OrganisationOut)
-def update_organisation(org_id: int, data: OrganisationPatch, db: Session = Depends(get_db),
-                        viewer: Viewer = Depends(admin_viewer)):
-    return service.update_organisation(db, org_id, data, viewer.id)
+def update_organisation(org_id: Id, data: OrganisationPatch, ctx: AdminCtx):
+    return service.update_organisation(ctx, org_id, data)
 
 
-@router.get("/people")
-def list_people(params: PageParams = Depends(page_params), db: Session = Depends(get_db),
-                _: Viewer = Depends(current_viewer)) -> dict:
-    return paginate(db, select(Person).order_by(Person.name), params, _out(PersonOut))
+@router.get("/people", response_model=Page[PersonOut])
+def list_people(params: Paging, ctx: ViewerCtx):
+    return paginate(ctx.session, select(Person).order_by(Person.name), params, _out(PersonOut))
 
 
 @router.post("/people", status_code=201, response_model=PersonOut)
-def create_person(data: PersonIn, db: Session = Depends(get_db), viewer: Viewer = Depends(admin_viewer)):
-    return service.create_person(db, data, viewer.id)
+def create_person(data: PersonIn, ctx: AdminCtx):
+    return service.create_person(ctx, data)
 
 
 @router.get("/people/{person_id}", response_model=PersonOut)
-def get_person(person_id: int, db: Session = Depends(get_db), _: Viewer = Depends(current_viewer)):
-    return service.get_person(db, person_id)
+def get_person(person_id: Id, ctx: ViewerCtx):
+    return service.get_person(ctx.session, person_id)
 
 
 @router.patch("/people/{person_id}", response_model=PersonOut)
-def update_person(person_id: int, data: PersonPatch, db: Session = Depends(get_db),
-                  viewer: Viewer = Depends(current_viewer)):
+def update_person(person_id: Id, data: PersonPatch, ctx: ViewerCtx):
     # People may change their own language and password; everything else is the admin's.
+    viewer = ctx.viewer
     own_fields = {"language", "password"}
     if not viewer.is_admin and (person_id != viewer.id or set(data.model_fields_set) - own_fields):
         raise Forbidden("error.admin_only")
-    return service.update_person(db, person_id, data, viewer.id)
+    return service.update_person(ctx, person_id, data)
 
 
-@router.get("/bodies")
-def list_bodies(params: PageParams = Depends(page_params), db: Session = Depends(get_db),
-                _: Viewer = Depends(current_viewer)) -> dict:
-    return paginate(db, select(Body).order_by(Body.id), params, _out(BodyOut))
+@router.get("/bodies", response_model=Page[BodyOut])
+def list_bodies(params: Paging, ctx: ViewerCtx):
+    return paginate(ctx.session, select(Body).order_by(Body.id), params, _out(BodyOut))
 
 
-@router.get("/bodies/{body_id}")
-def get_body(body_id: int, db: Session = Depends(get_db), viewer: Viewer = Depends(current_viewer)) -> dict:
-    body = service.get_body(db, body_id)
-    seats = service.current_seats(db, body.id, viewer.today)
-    return {**BodyOut.model_validate(body).model_dump(),
-            "seats": [SeatOut.model_validate(s).model_dump(mode="json") for s in seats]}
+@router.get("/bodies/{body_id}", response_model=BodyWithSeatsOut)
+def get_body(body_id: Id, ctx: ViewerCtx):
+    body = service.get_body(ctx.session, body_id)
+    seats = service.current_seats(ctx.session, body.id, ctx.today)
+    return BodyWithSeatsOut(**BodyOut.model_validate(body).model_dump(),
+                            seats=[SeatOut.model_validate(s) for s in seats])
 
 
-@router.get("/seats")
-def list_seats(params: PageParams = Depends(page_params), body_id: int | None = Query(None, ge=1),
-               person_id: int | None = Query(None, ge=1), db: Session = Depends(get_db),
-               _: Viewer = Depends(current_viewer)) -> dict:
+@router.get("/seats", response_model=Page[SeatOut])
+def list_seats(params: Paging, ctx: ViewerCtx, body_id: int | None = Query(None, ge=1, le=MAX_ID),
+               person_id: int | None = Query(None, ge=1, le=MAX_ID)):
     stmt = select(Seat).order_by(Seat.id)
     if body_id:
         stmt = stmt.where(Seat.body_id == body_id)
     if person_id:
         stmt = stmt.where(Seat.person_id == person_id)
-    return paginate(db, stmt, params, _out(SeatOut))
+    return paginate(ctx.session, stmt, params, _out(SeatOut))
 
 
 @router.post("/seats", status_code=201, response_model=SeatOut)
-def create_seat(data: SeatIn, db: Session = Depends(get_db), viewer: Viewer = Depends(admin_viewer),
-                rules: RulesInForce = Depends(get_rules)):
-    return service.create_seat(db, data, rules.rules, viewer.today, viewer.id)
+def create_seat(data: SeatIn, ctx: AdminCtx):
+    return service.create_seat(ctx, data)
 
 
 @router.patch("/seats/{seat_id}", response_model=SeatOut)
-def update_seat(seat_id: int, data: SeatPatch, db: Session = Depends(get_db),
-                viewer: Viewer = Depends(admin_viewer)):
-    return service.update_seat(db, seat_id, data, viewer.id)
+def update_seat(seat_id: Id, data: SeatPatch, ctx: AdminCtx):
+    return service.update_seat(ctx, seat_id, data)

@@ -5,6 +5,7 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
 from api.collective.models import OrganisationKind, SeatRole
+from api.schemas import Day, IdField, Line
 
 Name = Field(min_length=1, max_length=200)
 
@@ -14,19 +15,19 @@ class Input(BaseModel):
 
 
 class OrganisationIn(Input):
-    name: str = Name
+    name: Line = Name
     kind: OrganisationKind = OrganisationKind.community
     is_lead: bool = False
     email: EmailStr | None = None
-    website: str | None = Field(default=None, max_length=300)
+    website: Line | None = Field(default=None, max_length=300)
 
 
 class OrganisationPatch(Input):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Line | None = Field(default=None, min_length=1, max_length=200)
     kind: OrganisationKind | None = None
     is_lead: bool | None = None
     email: EmailStr | None = None
-    website: str | None = Field(default=None, max_length=300)
+    website: Line | None = Field(default=None, max_length=300)
 
 
 class OrganisationOut(BaseModel):
@@ -41,23 +42,23 @@ class OrganisationOut(BaseModel):
 
 class PersonIn(Input):
     email: EmailStr
-    name: str = Name
-    title: str | None = Field(default=None, max_length=200)
-    organisation_id: int | None = Field(default=None, ge=1)
+    name: Line = Name
+    title: Line | None = Field(default=None, max_length=200)
+    organisation_id: IdField | None = None
     language: str = Field(default="fr", pattern="^(fr|en)$")
     is_admin: bool = False
-    password: str | None = Field(default=None, min_length=10, max_length=200)
+    password: Line | None = Field(default=None, min_length=10, max_length=200)
 
 
 class PersonPatch(Input):
     email: EmailStr | None = None
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    title: str | None = Field(default=None, max_length=200)
-    organisation_id: int | None = Field(default=None, ge=1)
+    name: Line | None = Field(default=None, min_length=1, max_length=200)
+    title: Line | None = Field(default=None, max_length=200)
+    organisation_id: IdField | None = None
     language: str | None = Field(default=None, pattern="^(fr|en)$")
     is_admin: bool | None = None
     is_active: bool | None = None
-    password: str | None = Field(default=None, min_length=10, max_length=200)
+    password: Line | None = Field(default=None, min_length=10, max_length=200)
 
 
 class PersonOut(BaseModel):
@@ -73,13 +74,13 @@ class PersonOut(BaseModel):
 
 
 class SeatIn(Input):
-    person_id: int = Field(ge=1)
-    body_id: int = Field(ge=1)
+    person_id: IdField
+    body_id: IdField
     role: SeatRole = SeatRole.member
     voting: bool | None = None  # defaults to the role's voting right in the rules
-    organisation_id: int | None = Field(default=None, ge=1)
-    starts_on: date | None = None
-    ends_on: date | None = None
+    organisation_id: IdField | None = None
+    starts_on: Day | None = None
+    ends_on: Day | None = None
 
     @model_validator(mode="after")
     def _dates(self):
@@ -91,8 +92,8 @@ class SeatIn(Input):
 class SeatPatch(Input):
     role: SeatRole | None = None
     voting: bool | None = None
-    organisation_id: int | None = Field(default=None, ge=1)
-    ends_on: date | None = None
+    organisation_id: IdField | None = None
+    ends_on: Day | None = None
 
 
 class SeatOut(BaseModel):
@@ -119,9 +120,13 @@ class BodyOut(BaseModel):
     parent_id: int | None
 
 
+class BodyWithSeatsOut(BodyOut):
+    seats: list[SeatOut]
+
+
 class SignInForm(Input):
-    email: str = Field(min_length=3, max_length=254)
-    password: str = Field(min_length=1, max_length=200)
+    email: Line = Field(min_length=3, max_length=254)
+    password: Line = Field(min_length=1, max_length=200)
 
     @field_validator("email")
     @classmethod

@@ -3,7 +3,7 @@
 Every membership change lands in the register in the same transaction.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -18,9 +18,9 @@ from api.collective.schemas import (
     SeatIn,
     SeatPatch,
 )
+from api.context import Context
 from api.errors import Conflict, Invalid, NotFound
 from api.register import service as register
-from api.rules.schema import GovernanceRules
 from api.security import hash_password
 
 
@@ -48,19 +48,19 @@ def _unique_org_name(session: Session, name: str, exclude_id: int | None = None)
         raise Conflict("error.organisation_exists", field="name")
 
 
-def create_organisation(session: Session, data: OrganisationIn, actor_id: int | None) -> Organisation:
+def create_organisation(ctx: Context, data: OrganisationIn) -> Organisation:
+    session = ctx.session
     _unique_org_name(session, data.name)
     org = Organisation(**data.model_dump())
     session.add(org)
     session.flush()
     register.record(session, action="organisation.created", object_type="organisation",
-                    object_id=org.id, actor_id=actor_id, after=_snapshot(org, ORG_FIELDS))
-    session.commit()
+                    object_id=org.id, actor_id=ctx.actor_id, after=_snapshot(org, ORG_FIELDS))
     return org
 
 
-def update_organisation(session: Session, org_id: int, data: OrganisationPatch,
-                        actor_id: int | None) -> Organisation:
+def update_organisation(ctx: Context, org_id: int, data: OrganisationPatch) -> Organisation:
+    session = ctx.session
     org = get_organisation(session, org_id)
     changes = data.model_dump(exclude_unset=True)
     if "name" in changes and changes["name"] is not None:
@@ -71,9 +71,8 @@ def update_organisation(session: Session, org_id: int, data: OrganisationPatch,
             raise Invalid("error.required", field=key)
         setattr(org, key, value)
     register.record(session, action="organisation.updated", object_type="organisation",
-                    object_id=org.id, actor_id=actor_id, before=before,
+                    object_id=org.id, actor_id=ctx.actor_id, before=before,
                     after=_snapshot(org, ORG_FIELDS))
-    session.commit()
     return org
 
 
@@ -95,7 +94,8 @@ def _check_org(session: Session, org_id: int | None, field: str = "organisation_
         raise Invalid("error.organisation_not_found", field=field)
 
 
-def create_person(session: Session, data: PersonIn, actor_id: int | None) -> Person:
+def create_person(ctx: Context, data: PersonIn) -> Person:
+    session = ctx.session
     email = str(data.email).lower()
     if find_person_by_email(session, email):
         raise Conflict("error.email_taken", field="email")
@@ -106,17 +106,17 @@ def create_person(session: Session, data: PersonIn, actor_id: int | None) -> Per
                     password_hash=hash_password(data.password) if data.password else None)
     session.add(person)
     try:
-        session.flush()
+        with session.begin_nested():  # a duplicate undoes only this insert
+            session.flush()
     except IntegrityError as exc:  # two concurrent creations with the same email
-        session.rollback()
         raise Conflict("error.email_taken", field="email") from exc
     register.record(session, action="person.created", object_type="person", object_id=person.id,
-                    actor_id=actor_id, after=_snapshot(person, PERSON_FIELDS))
-    session.commit()
+                    actor_id=ctx.actor_id, after=_snapshot(person, PERSON_FIELDS))
     return person
 
 
-def update_person(session: Session, person_id: int, data: PersonPatch, actor_id: int | None) -> Person:
+def update_person(ctx: Context, person_id: int, data: PersonPatch) -> Person:
+    session = ctx.session
     person = get_person(session, person_id)
     changes = data.model_dump(exclude_unset=True)
     before = _snapshot(person, PERSON_FIELDS)
@@ -136,15 +136,14 @@ def update_person(session: Session, person_id: int, data: PersonPatch, actor_id:
     if password:
         person.password_hash = hash_password(password)
     register.record(session, action="person.updated", object_type="person", object_id=person.id,
-                    actor_id=actor_id, before=before, after=_snapshot(person, PERSON_FIELDS))
-    session.commit()
+                    actor_id=ctx.actor_id, before=before, after=_snapshot(person, PERSON_FIELDS))
     return person
 
 
-def set_language(session: Session, person: Person, lang: str) -> None:
+def set_language(ctx: Context, person: Person, lang: str) -> None:
     if person.language != lang:
         person.language = lang
-        session.commit()
+        ctx.session.flush()
 
 
 def get_body(session: Session, body_id: int) -> Body:
@@ -163,12 +162,8 @@ def list_bodies(session: Session) -> list[Body]:
 
 
 def current_seats(session: Session, body_id: int, on: date) -> list[Seat]:
-    from sqlalchemy import or_
-
     return list(session.execute(
-        select(Seat).where(Seat.body_id == body_id, Seat.starts_on <= on,
-                           or_(Seat.ends_on.is_(None), Seat.ends_on >= on))
-        .order_by(Seat.role, Seat.id)
+        select(Seat).where(Seat.body_id == body_id, Seat.current_on(on)).order_by(Seat.role, Seat.id)
     ).scalars())
 
 
@@ -179,8 +174,8 @@ def get_seat(session: Session, seat_id: int) -> Seat:
     return seat
 
 
-def create_seat(session: Session, data: SeatIn, rules: GovernanceRules, today: date,
-                actor_id: int | None) -> Seat:
+def create_seat(ctx: Context, data: SeatIn) -> Seat:
+    session, rules, today = ctx.session, ctx.rules, ctx.today
     if session.get(Person, data.person_id) is None:
         raise Invalid("error.person_not_found", field="person_id")
     body = session.get(Body, data.body_id)
@@ -205,12 +200,12 @@ def create_seat(session: Session, data: SeatIn, rules: GovernanceRules, today: d
     session.add(seat)
     session.flush()
     register.record(session, action="seat.created", object_type="seat", object_id=seat.id,
-                    actor_id=actor_id, after=_snapshot(seat, SEAT_FIELDS), body_id=body.id)
-    session.commit()
+                    actor_id=ctx.actor_id, after=_snapshot(seat, SEAT_FIELDS), body_id=body.id)
     return seat
 
 
-def update_seat(session: Session, seat_id: int, data: SeatPatch, actor_id: int | None) -> Seat:
+def update_seat(ctx: Context, seat_id: int, data: SeatPatch) -> Seat:
+    session = ctx.session
     seat = get_seat(session, seat_id)
     before = _snapshot(seat, SEAT_FIELDS)
     changes = data.model_dump(exclude_unset=True)
@@ -225,21 +220,18 @@ def update_seat(session: Session, seat_id: int, data: SeatPatch, actor_id: int |
     if seat.role == "staff_observer":
         seat.voting = False
     register.record(session, action="seat.updated", object_type="seat", object_id=seat.id,
-                    actor_id=actor_id, before=before, after=_snapshot(seat, SEAT_FIELDS),
+                    actor_id=ctx.actor_id, before=before, after=_snapshot(seat, SEAT_FIELDS),
                     body_id=seat.body_id)
-    session.commit()
     return seat
 
 
-def end_seat(session: Session, seat_id: int, today: date, actor_id: int | None) -> Seat:
+def end_seat(ctx: Context, seat_id: int) -> Seat:
     """The seat stops counting from today: its last day is yesterday (or it never started)."""
-    from datetime import timedelta
-
+    session = ctx.session
     seat = get_seat(session, seat_id)
     before = _snapshot(seat, SEAT_FIELDS)
-    seat.ends_on = max(today, seat.starts_on) - timedelta(days=1)
+    seat.ends_on = max(ctx.today, seat.starts_on) - timedelta(days=1)
     register.record(session, action="seat.ended", object_type="seat", object_id=seat.id,
-                    actor_id=actor_id, before=before, after=_snapshot(seat, SEAT_FIELDS),
+                    actor_id=ctx.actor_id, before=before, after=_snapshot(seat, SEAT_FIELDS),
                     body_id=seat.body_id)
-    session.commit()
     return seat

@@ -1,15 +1,15 @@
 """First-run setup: the collective row and the bodies declared in the rules."""
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from api.collective.models import Body, Collective
+from api.context import Context
 from api.register import service as register
-from api.rules.schema import GovernanceRules
 
 
-def sync_from_rules(session: Session, rules: GovernanceRules) -> None:
-    """Create or update the collective and its bodies from the rules (idempotent)."""
+def sync_from_rules(ctx: Context) -> None:
+    """Create or update the collective and its bodies from the rules in force (idempotent)."""
+    session, rules = ctx.session, ctx.rules
     collective = session.get(Collective, 1)
     c = rules.collective
     if collective is None:
@@ -35,4 +35,4 @@ def sync_from_rules(session: Session, rules: GovernanceRules) -> None:
         else:
             for key, value in values.items():
                 setattr(body, key, value)
-    session.commit()
+    session.flush()

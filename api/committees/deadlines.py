@@ -1,16 +1,23 @@
 """Deadlines of tasks (kind task_due, to the owners) and meetings (kind meeting, to the
-body's current seats; staff observers too unless the meeting itself is confidential)."""
+body's current seats; staff observers too unless the meeting itself is confidential).
 
-from collections.abc import Iterable
+This module depends only downward (models, the shared state sets, notifications): tasks and
+meetings call `sync_task` / `sync_meeting` whenever an item changes, and the providers
+(`task_deadlines`, `meeting_deadlines`, installed by `api.committees.area`) list them for
+calendars and a full re-sync.
+"""
+
 from datetime import date, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from api.collective.models import Body, Seat
+from api.committees.common import cancelled_meeting_states, closed_task_states
 from api.committees.models import Meeting, Task
+from api.context import Context
 from api.timeutil import as_utc
-from notifications.deadlines import Deadline, cancel_deadline, provider, upsert_deadline
+from notifications.deadlines import Deadline, cancel_deadline, upsert_deadline
 
 TASK_KIND = "task_due"
 MEETING_KIND = "meeting"
@@ -26,19 +33,22 @@ def task_deadline(task: Task) -> Deadline | None:
         confidential_category=task.confidential_category, body_id=task.body_id)
 
 
-def sync_task(session: Session, task: Task, closed_states: set[str]) -> None:
+def sync_task(ctx: Context, task: Task) -> None:
     """Plan the reminders of an open task with a due date; cancel them otherwise."""
     deadline = task_deadline(task)
-    if deadline is None or task.state in closed_states:
-        cancel_deadline(session, TASK_KIND, "task", task.id)
+    if deadline is None or task.state in closed_task_states(ctx.rules):
+        cancel_task(ctx, task.id)
     else:
-        upsert_deadline(session, deadline)
+        upsert_deadline(ctx, deadline)
+
+
+def cancel_task(ctx: Context, task_id: int) -> None:
+    cancel_deadline(ctx, TASK_KIND, "task", task_id)
 
 
 def _seat_holders(session: Session, body_id: int, on: date, with_staff: bool) -> frozenset[int]:
     seats = session.execute(
-        select(Seat).where(Seat.body_id == body_id, Seat.starts_on <= on,
-                           or_(Seat.ends_on.is_(None), Seat.ends_on >= on))).scalars()
+        select(Seat).where(Seat.body_id == body_id, Seat.current_on(on))).scalars()
     return frozenset(s.person_id for s in seats if with_staff or not s.is_staff)
 
 
@@ -57,30 +67,26 @@ def meeting_deadline(session: Session, meeting: Meeting) -> Deadline:
         location=meeting.place or meeting.video_url)
 
 
-def sync_meeting(session: Session, meeting: Meeting, cancelled_states: set[str]) -> None:
-    if meeting.state in cancelled_states:
-        cancel_deadline(session, MEETING_KIND, "meeting", meeting.id)
+def sync_meeting(ctx: Context, meeting: Meeting) -> None:
+    if meeting.state in cancelled_meeting_states(ctx.rules):
+        cancel_deadline(ctx, MEETING_KIND, "meeting", meeting.id)
     else:
-        upsert_deadline(session, meeting_deadline(session, meeting))
+        upsert_deadline(ctx, meeting_deadline(ctx.session, meeting))
 
 
-@provider(TASK_KIND)
-def task_deadlines(session: Session, start: datetime, end: datetime) -> Iterable[Deadline]:
-    from api.committees.service import closed_task_states, rules_now
-
-    closed = closed_task_states(rules_now(session))
-    tasks = session.execute(
+def task_deadlines(ctx: Context, start: datetime, end: datetime) -> list[Deadline]:
+    """Provider of kind task_due: open tasks due in [start, end)."""
+    closed = closed_task_states(ctx.rules)
+    tasks = ctx.session.execute(
         select(Task).where(Task.due_at >= start, Task.due_at < end)
         .options(selectinload(Task.owners)).order_by(Task.due_at)).scalars()
     return [d for t in tasks if t.state not in closed and (d := task_deadline(t)) is not None]
 
 
-@provider(MEETING_KIND)
-def meeting_deadlines(session: Session, start: datetime, end: datetime) -> Iterable[Deadline]:
-    from api.committees.service import cancelled_meeting_states, rules_now
-
-    cancelled = cancelled_meeting_states(rules_now(session))
-    meetings = session.execute(
+def meeting_deadlines(ctx: Context, start: datetime, end: datetime) -> list[Deadline]:
+    """Provider of kind meeting: meetings not cancelled starting in [start, end)."""
+    cancelled = cancelled_meeting_states(ctx.rules)
+    meetings = ctx.session.execute(
         select(Meeting).where(Meeting.starts_at >= start, Meeting.starts_at < end)
         .order_by(Meeting.starts_at)).scalars()
-    return [meeting_deadline(session, m) for m in meetings if m.state not in cancelled]
+    return [meeting_deadline(ctx.session, m) for m in meetings if m.state not in cancelled]

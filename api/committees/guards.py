@@ -1,51 +1,25 @@
-"""Guards of the task and meeting workflows (`conditions:` in governance_rules.yaml)."""
+"""Guards of the task and meeting workflows (`conditions:` in governance_rules.yaml),
+installed by `api.committees.area`. Their refusals are translation keys of
+api/locales/committees.yaml."""
 
-from workflows.guards import Blocked, GuardContext, guard
+from api.decisions.models import Decision
+from api.decisions.service import adopted_states
+from workflows.guards import Blocked, GuardContext
 
 
-@guard("reason_given")
-def reason_given(ctx: GuardContext) -> Blocked | None:
+def reason_given(g: GuardContext) -> Blocked | None:
     """Blocking a task needs a reason (params["reason"]), kept on the task and in the register."""
-    if not str(ctx.params.get("reason") or "").strip():
-        return Blocked("Indiquez la raison du blocage.", "Give the reason for the block.")
+    if not str(g.params.get("reason") or "").strip():
+        return Blocked("committees.guard.reason_given")
     return None
 
 
-def adopted_states(rules, workflow_name: str) -> set[str]:
-    """The state a decision workflow reaches on 'adopt', and every state reachable from it
-    (ratified after adopted, for instance): all of them mean the decision was adopted."""
-    workflow = rules.workflows.get(workflow_name)
-    if workflow is None:
-        return set()
-    found = {tr.dest for tr in workflow.transitions if tr.trigger == "adopt"}
-    frontier = list(found)
-    while frontier:
-        state = frontier.pop()
-        for tr in workflow.transitions:
-            if state in tr.sources and tr.dest not in found and tr.trigger not in ("withdraw",):
-                found.add(tr.dest)
-                frontier.append(tr.dest)
-    return found
-
-
-@guard("minutes_approval_adopted")
-def minutes_approval_adopted(ctx: GuardContext) -> Blocked | None:
+def minutes_approval_adopted(g: GuardContext) -> Blocked | None:
     """The meeting's minutes are approved only by an adopted `minutes_approval` decision."""
-    missing = Blocked("Le procès-verbal doit être adopté par une décision « Adoption du procès-verbal ».",
-                      "The minutes must be approved by an adopted 'Approval of the minutes' decision.")
-    decision_id = getattr(ctx.obj, "minutes_decision_id", None)
-    if decision_id is None:
-        return missing
-    try:
-        from api.decisions.models import Decision
-    except ImportError:
-        return missing
-    decision = ctx.session.get(Decision, decision_id)
+    decision_id = g.obj.minutes_decision_id
+    decision = g.uow.session.get(Decision, decision_id) if decision_id is not None else None
     if decision is None or decision.kind != "minutes_approval":
-        return missing
-    kind = ctx.rules.decision_kinds.get(decision.kind)
-    workflow = getattr(decision, "workflow", None) or (kind.workflow if kind else "decision")
-    if decision.state not in adopted_states(ctx.rules, workflow):
-        return Blocked("La décision d'adoption du procès-verbal n'est pas encore adoptée.",
-                       "The decision approving the minutes is not adopted yet.")
+        return Blocked("committees.guard.minutes_approval_missing")
+    if decision.state not in adopted_states(g.rules, decision.workflow):
+        return Blocked("committees.guard.minutes_approval_not_adopted")
     return None

@@ -1,13 +1,22 @@
 """Pages: sub-committees and their boards, tasks, workload, meetings, agenda, minutes
-(screen and print), the partners' committee packet, and "my tasks" on the dashboard."""
+(screen and print), the partners' committee packet, and "my tasks" on the dashboard.
+
+A form shown again with its errors answers 4xx through `render`, which rolls the unit of work
+back; a refused move answers with a redirect and rolls back with `ctx.refuse()`."""
 
 from datetime import date, timedelta
 
 from fastapi import APIRouter, Depends, Request
-from sqlalchemy.orm import Session
 
-from api.access import Viewer
-from api.committees import service
+from api.collective.service import list_bodies
+from api.committees import meetings, tasks
+from api.committees.common import (
+    allowed_triggers,
+    blocked_task_states,
+    body_category,
+    closed_task_states,
+    is_overdue,
+)
 from api.committees.models import Task
 from api.committees.schemas import (
     AgendaItemIn,
@@ -20,21 +29,18 @@ from api.committees.schemas import (
     TaskPatch,
     TimeEntryIn,
 )
-from api.dashboard import Section, section
-from api.deps import RulesInForce, check_csrf, get_db, get_rules, page_viewer
-from api.errors import AppError
+from api.context import Context
+from api.dashboard import Section
+from api.deps import PageCtx, check_csrf
+from api.errors import AppError, message
 from api.forms import form_values, parse
-from api.i18n import catalog
-from api.rules.schema import GovernanceRules
+from api.i18n import catalog, t
+from api.schemas import Id
 from api.timeutil import local
-from api.web import add_nav, flash, redirect, render
-from workflows import engine
-from workflows.engine import TransitionBlocked, TransitionForbidden, TransitionNotApplicable
+from api.web import flash, redirect, render
+from workflows.engine import TransitionBlocked, WorkflowError
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
-
-add_nav("nav.committees", "/committees")
-add_nav("nav.meetings", "/meetings")
 
 TASK_FIELDS = ["title", "description", "due_at", "priority", "link_type", "link_id"]
 MEETING_FIELDS = ["body_id", "title", "starts_at", "ends_at", "place", "video_url"]
@@ -43,17 +49,17 @@ ITEM_FIELDS = ["title", "kind", "description", "minutes", "decision_id"]
 
 def label(prefix: str, name: str, lang: str) -> str:
     """A state or trigger from the rules, translated when the catalog knows it."""
-    from api.i18n import t
-
     key = f"{prefix}.{name}"
     return t(key, lang) if key in catalog() else name.replace("_", " ")
 
 
-def _ctx(viewer: Viewer, rules: GovernanceRules) -> dict:
-    return {"lbl": lambda prefix, name: label(prefix, name, viewer.lang),
-            "closed_states": service.closed_task_states(rules),
-            "blocked_states": service.blocked_task_states(rules),
-            "is_overdue": lambda task: service.is_overdue(task, service.closed_task_states(rules))}
+def _shared(ctx: Context) -> dict:
+    """What every committees template uses: labels, the task states the rules mean."""
+    closed = closed_task_states(ctx.rules)
+    return {"lbl": lambda prefix, name: label(prefix, name, ctx.lang),
+            "closed_states": closed,
+            "blocked_states": blocked_task_states(ctx.rules),
+            "is_overdue": lambda task: is_overdue(task, closed)}
 
 
 def _local_input(value, tz: str) -> str:
@@ -61,51 +67,44 @@ def _local_input(value, tz: str) -> str:
     return local(value, tz).strftime("%Y-%m-%dT%H:%M") if value else ""
 
 
-def _workflow_error(request: Request, exc: Exception, lang: str) -> None:
-    from api.i18n import t
+def _refused_move(request: Request, ctx: Context, exc: WorkflowError | AppError) -> None:
+    """A move that did not happen: nothing of it is kept, the reason is flashed."""
+    ctx.refuse()
+    key = "committees.flash.blocked" if isinstance(exc, TransitionBlocked) else "committees.flash.move_error"
+    flash(request, key, "error", message=message(exc, ctx.lang))
 
-    if isinstance(exc, TransitionBlocked):
-        flash(request, "committees.flash.blocked", "error", message=exc.blocked.message(lang))
-    elif isinstance(exc, TransitionForbidden):
-        flash(request, "committees.flash.move_error", "error",
-              message=t("workflow.forbidden", lang, trigger=exc.trigger))
-    elif isinstance(exc, TransitionNotApplicable):
-        flash(request, "committees.flash.move_error", "error",
-              message=t("workflow.not_applicable", lang, trigger=exc.trigger, state=exc.state))
+
+def _form_error(exc: AppError, ctx: Context) -> dict[str, str]:
+    if exc.status == 404:
+        raise exc
+    return {exc.field or "form": exc.message(ctx.lang)}
 
 
 # --- sub-committees and boards -------------------------------------------------------------
 
 @router.get("/committees")
-def committees(request: Request, db: Session = Depends(get_db), viewer: Viewer = Depends(page_viewer),
-               rules: RulesInForce = Depends(get_rules)):
-    bodies = service.sub_committees(db)
-    visible = {b.id: viewer.can_see(service.body_category(rules.rules, b), b.id) for b in bodies}
-    return render(request, "committees/index.html", {
-        "bodies": bodies, "visible": visible,
-        "counts": service.open_task_counts(db, viewer, rules.rules)})
+def committees(request: Request, ctx: PageCtx):
+    bodies = tasks.sub_committees(ctx)
+    visible = {b.id: ctx.viewer.can_see(body_category(ctx.rules, b), b.id) for b in bodies}
+    return render(request, ctx, "committees/index.html", {
+        "bodies": bodies, "visible": visible, "counts": tasks.open_task_counts(ctx)})
 
 
-def _board(request: Request, db: Session, viewer: Viewer, rules: GovernanceRules, body_id: int,
-           values: dict, errors: dict, status: int = 200):
-    body = service.get_board_body(db, viewer, rules, body_id)
-    tasks = list(db.execute(service.list_tasks(viewer, body_id=body.id)).scalars())
-    states = rules.workflows["task"].states
-    columns = [(state, [t for t in tasks if t.state == state]) for state in states]
-    allowed = {t.id: engine.allowed_triggers(db, t, viewer.person, rules, "task") for t in tasks}
-    return render(request, "committees/board.html", {
-        **_ctx(viewer, rules), "body": body, "columns": columns, "allowed": allowed,
+def _board(request: Request, ctx: Context, body_id: int, values: dict, errors: dict, status: int = 200):
+    body = tasks.get_board_body(ctx, body_id)
+    board = list(ctx.session.execute(tasks.list_tasks(ctx, body_id=body.id)).scalars())
+    columns = [(state, [t for t in board if t.state == state]) for state in ctx.rules.workflows["task"].states]
+    allowed = {t.id: allowed_triggers(ctx, t, "task") for t in board}
+    return render(request, ctx, "committees/board.html", {
+        **_shared(ctx), "body": body, "columns": columns, "allowed": allowed,
         "values": values, "errors": errors,
-        "can_add": service.can_manage_body(viewer, db, body.id),
-        "people": service.board_owner_choices(db, body, rules)}, status=status)
+        "can_add": tasks.can_manage_body(ctx, body.id),
+        "people": tasks.board_owner_choices(ctx, body)}, status=status)
 
 
 @router.get("/committees/workload")
-def workload(request: Request, start: str | None = None, end: str | None = None,
-             db: Session = Depends(get_db), viewer: Viewer = Depends(page_viewer),
-             rules: RulesInForce = Depends(get_rules)):
+def workload(request: Request, ctx: PageCtx, start: str | None = None, end: str | None = None):
     errors: dict[str, str] = {}
-    from api.i18n import t
 
     def _date(raw: str | None, default: date, name: str) -> date:
         if not raw:
@@ -113,26 +112,25 @@ def workload(request: Request, start: str | None = None, end: str | None = None,
         try:
             return date.fromisoformat(raw)
         except ValueError:
-            errors[name] = t("form.date_parsing", viewer.lang)
+            errors[name] = t("form.date_parsing", ctx.lang)
             return default
 
-    end_d = _date(end, viewer.today, "end")
+    end_d = _date(end, ctx.today, "end")
     start_d = _date(start, end_d - timedelta(days=182), "start")
     rows = []
     try:
-        rows = service.workload_view(db, viewer, rules.rules, start_d, end_d)
+        rows = tasks.workload_view(ctx, start_d, end_d)
     except AppError as exc:
-        errors[exc.field or "form"] = exc.message(viewer.lang)
-    return render(request, "committees/workload.html", {
+        errors[exc.field or "form"] = exc.message(ctx.lang)
+    return render(request, ctx, "committees/workload.html", {
         "rows": rows, "values": {"start": start or start_d.isoformat(), "end": end or end_d.isoformat()},
         "errors": errors, "total": sum((r["hours"] for r in rows), start=0)},
         status=422 if errors else 200)
 
 
 @router.get("/committees/{body_id}/board")
-def board(body_id: int, request: Request, db: Session = Depends(get_db),
-          viewer: Viewer = Depends(page_viewer), rules: RulesInForce = Depends(get_rules)):
-    return _board(request, db, viewer, rules.rules, body_id, {"priority": "normal"}, {})
+def board(body_id: Id, request: Request, ctx: PageCtx):
+    return _board(request, ctx, body_id, {"priority": "normal"}, {})
 
 
 def _task_values(form) -> dict:
@@ -142,69 +140,58 @@ def _task_values(form) -> dict:
 
 
 @router.post("/committees/{body_id}/tasks")
-async def create_task(body_id: int, request: Request, db: Session = Depends(get_db),
-                      viewer: Viewer = Depends(page_viewer), rules: RulesInForce = Depends(get_rules)):
-    service.get_board_body(db, viewer, rules.rules, body_id)
+async def create_task(body_id: Id, request: Request, ctx: PageCtx):
+    tasks.get_board_body(ctx, body_id)
     form = await request.form()
     values = _task_values(form)
-    data, errors = parse(TaskIn, {**values, "body_id": body_id}, viewer.lang)
+    data, errors = parse(TaskIn, {**values, "body_id": body_id}, ctx.lang)
     if data is None:
-        return _board(request, db, viewer, rules.rules, body_id, values, errors, status=422)
+        return _board(request, ctx, body_id, values, errors, status=422)
     try:
-        task, warnings = service.create_task(db, data, viewer, rules.rules)
+        task, warnings = tasks.create_task(ctx, data)
     except AppError as exc:
-        if exc.status == 404:
-            raise
-        return _board(request, db, viewer, rules.rules, body_id, values,
-                      {exc.field or "form": exc.message(viewer.lang)}, status=exc.status)
+        return _board(request, ctx, body_id, values, _form_error(exc, ctx), status=exc.status)
     flash(request, "committees.flash.task_created", "success")
     for w in warnings:
         flash(request, w["code"], "warning")
     return redirect(f"/committees/{body_id}/board#task-{task.id}")
 
 
-def _task_page(request: Request, db: Session, viewer: Viewer, rules: GovernanceRules, task: Task,
-               values: dict | None = None, errors: dict | None = None, status: int = 200):
-    tz = rules.collective.timezone
+def _task_page(request: Request, ctx: Context, task: Task, values: dict | None = None,
+               errors: dict | None = None, status: int = 200):
     if values is None:
         values = {f: getattr(task, f) for f in TASK_FIELDS}
-        values["due_at"] = _local_input(task.due_at, tz)
+        values["due_at"] = _local_input(task.due_at, ctx.tz)
         values["owner_ids"] = [p.id for p in task.owners]
-    return render(request, "committees/task.html", {
-        **_ctx(viewer, rules), "task": task, "values": values, "errors": errors or {},
-        "allowed": engine.allowed_triggers(db, task, viewer.person, rules, "task"),
-        "people": service.board_owner_choices(db, task.body, rules),
-        "today": viewer.today.isoformat()}, status=status)
+    return render(request, ctx, "committees/task.html", {
+        **_shared(ctx), "task": task, "values": values, "errors": errors or {},
+        "allowed": allowed_triggers(ctx, task, "task"),
+        "people": tasks.board_owner_choices(ctx, task.body),
+        "today": ctx.today.isoformat()}, status=status)
 
 
 @router.get("/tasks/{task_id}")
-def task_page(task_id: int, request: Request, db: Session = Depends(get_db),
-              viewer: Viewer = Depends(page_viewer), rules: RulesInForce = Depends(get_rules)):
-    return _task_page(request, db, viewer, rules.rules, service.get_task(db, viewer, task_id))
+def task_page(task_id: Id, request: Request, ctx: PageCtx):
+    return _task_page(request, ctx, tasks.get_task(ctx, task_id))
 
 
 @router.post("/tasks/{task_id}/edit")
-async def edit_task(task_id: int, request: Request, db: Session = Depends(get_db),
-                    viewer: Viewer = Depends(page_viewer), rules: RulesInForce = Depends(get_rules)):
-    task = service.get_task(db, viewer, task_id)
+async def edit_task(task_id: Id, request: Request, ctx: PageCtx):
+    task = tasks.get_task(ctx, task_id)
     form = await request.form()
     values = _task_values(form)
-    data, errors = parse(TaskPatch, values, viewer.lang)
+    data, errors = parse(TaskPatch, values, ctx.lang)
     if data is None:
-        return _task_page(request, db, viewer, rules.rules, task, values, errors, status=422)
+        return _task_page(request, ctx, task, values, errors, status=422)
     # Blank optional fields clear them (parse drops blanks; here they are sent as None).
     payload = {k: v for k, v in values.items() if v is not None}
     for name in ("description", "due_at", "link_type", "link_id"):
         payload.setdefault(name, None)
     data = TaskPatch.model_validate(payload)
     try:
-        _, warnings = service.update_task(db, viewer, task.id, data, rules.rules)
+        _, warnings = tasks.update_task(ctx, task.id, data)
     except AppError as exc:
-        if exc.status == 404:
-            raise
-        db.rollback()
-        return _task_page(request, db, viewer, rules.rules, task, values,
-                          {exc.field or "form": exc.message(viewer.lang)}, status=exc.status)
+        return _task_page(request, ctx, task, values, _form_error(exc, ctx), status=exc.status)
     flash(request, "flash.saved", "success")
     for w in warnings:
         flash(request, w["code"], "warning")
@@ -212,120 +199,104 @@ async def edit_task(task_id: int, request: Request, db: Session = Depends(get_db
 
 
 @router.post("/tasks/{task_id}/move")
-async def move_task(task_id: int, request: Request, db: Session = Depends(get_db),
-                    viewer: Viewer = Depends(page_viewer), rules: RulesInForce = Depends(get_rules)):
-    task = service.get_task(db, viewer, task_id)
+async def move_task(task_id: Id, request: Request, ctx: PageCtx):
+    task = tasks.get_task(ctx, task_id)
     form = await request.form()
     trigger = str(form.get("trigger") or "")[:64]
     params = {"reason": str(form.get("reason") or "")[:2000]} if form.get("reason") is not None else {}
     back = f"/committees/{task.body_id}/board#task-{task.id}" if form.get("back") == "board" \
         else f"/tasks/{task.id}"
     try:
-        service.move_task(db, viewer, task.id, trigger, params, rules.rules)
-    except (TransitionBlocked, TransitionForbidden, TransitionNotApplicable) as exc:
-        db.rollback()
-        _workflow_error(request, exc, viewer.lang)
+        tasks.move_task(ctx, task.id, trigger, params)
+    except (WorkflowError, AppError) as exc:
+        _refused_move(request, ctx, exc)
         return redirect(back)
-    flash(request, "committees.flash.moved", "success",
-          state=label("committees.state", task.state, viewer.lang))
+    flash(request, "committees.flash.moved", "success", state=label("committees.state", task.state, ctx.lang))
     return redirect(back)
 
 
 @router.post("/tasks/{task_id}/comments")
-async def comment(task_id: int, request: Request, db: Session = Depends(get_db),
-                  viewer: Viewer = Depends(page_viewer), rules: RulesInForce = Depends(get_rules)):
-    task = service.get_task(db, viewer, task_id)
+async def comment(task_id: Id, request: Request, ctx: PageCtx):
+    task = tasks.get_task(ctx, task_id)
     form = await request.form()
-    values = form_values(form, ["text"])
-    data, errors = parse(CommentIn, values, viewer.lang)
+    data, errors = parse(CommentIn, form_values(form, ["text"]), ctx.lang)
     if data is None:
-        return _task_page(request, db, viewer, rules.rules, task,
-                          errors={f"comment_{k}": v for k, v in errors.items()}, status=422)
-    service.add_comment(db, viewer, task.id, data)
+        return _task_page(request, ctx, task, errors={f"comment_{k}": v for k, v in errors.items()},
+                          status=422)
+    tasks.add_comment(ctx, task.id, data)
     flash(request, "committees.flash.comment_added", "success")
     return redirect(f"/tasks/{task.id}#comments")
 
 
 @router.post("/tasks/{task_id}/time")
-async def log_time(task_id: int, request: Request, db: Session = Depends(get_db),
-                   viewer: Viewer = Depends(page_viewer), rules: RulesInForce = Depends(get_rules)):
-    task = service.get_task(db, viewer, task_id)
+async def log_time(task_id: Id, request: Request, ctx: PageCtx):
+    task = tasks.get_task(ctx, task_id)
     form = await request.form()
     values = form_values(form, ["hours", "on_date", "note"])
     if values.get("hours"):
         values["hours"] = values["hours"].replace(",", ".")
-    data, errors = parse(TimeEntryIn, values, viewer.lang)
+    data, errors = parse(TimeEntryIn, values, ctx.lang)
     if data is None:
-        return _task_page(request, db, viewer, rules.rules, task,
-                          errors={f"time_{k}": v for k, v in errors.items()}, status=422)
+        return _task_page(request, ctx, task, errors={f"time_{k}": v for k, v in errors.items()}, status=422)
     try:
-        service.add_time_entry(db, viewer, task.id, data)
+        tasks.add_time_entry(ctx, task.id, data)
     except AppError as exc:
         if exc.status == 404:
             raise
-        return _task_page(request, db, viewer, rules.rules, task,
-                          errors={"form": exc.message(viewer.lang)}, status=exc.status)
+        return _task_page(request, ctx, task, errors={"form": exc.message(ctx.lang)}, status=exc.status)
     flash(request, "committees.flash.time_logged", "success")
     return redirect(f"/tasks/{task.id}#time")
 
 
 # --- meetings ------------------------------------------------------------------------------
 
-def _meetings(request: Request, db: Session, viewer: Viewer, rules: GovernanceRules, values: dict,
-              errors: dict, status: int = 200):
-    meetings = list(db.execute(service.list_meetings(viewer)).scalars())
-    from api.collective.service import list_bodies
-
-    bodies = [b for b in list_bodies(db)
-              if viewer.can_see(service.body_category(rules, b), b.id)
-              and service.can_manage_meeting(db, viewer, b.id)]
-    return render(request, "committees/meetings.html", {
-        **_ctx(viewer, rules), "meetings": meetings, "bodies": bodies, "values": values,
-        "errors": errors}, status=status)
+def _meetings(request: Request, ctx: Context, values: dict, errors: dict, status: int = 200):
+    listed = list(ctx.session.execute(meetings.list_meetings(ctx)).scalars())
+    bodies = [b for b in list_bodies(ctx.session)
+              if ctx.viewer.can_see(body_category(ctx.rules, b), b.id)
+              and meetings.can_manage_meeting(ctx, b.id)]
+    return render(request, ctx, "committees/meetings.html", {
+        **_shared(ctx), "meetings": listed, "bodies": bodies, "values": values, "errors": errors},
+        status=status)
 
 
 @router.get("/meetings")
-def meetings(request: Request, db: Session = Depends(get_db), viewer: Viewer = Depends(page_viewer),
-             rules: RulesInForce = Depends(get_rules)):
-    return _meetings(request, db, viewer, rules.rules, {}, {})
+def meetings_page(request: Request, ctx: PageCtx):
+    return _meetings(request, ctx, {}, {})
 
 
 @router.post("/meetings")
-async def create_meeting(request: Request, db: Session = Depends(get_db),
-                         viewer: Viewer = Depends(page_viewer), rules: RulesInForce = Depends(get_rules)):
+async def create_meeting(request: Request, ctx: PageCtx):
     form = await request.form()
     values = form_values(form, MEETING_FIELDS)
-    data, errors = parse(MeetingIn, values, viewer.lang)
+    data, errors = parse(MeetingIn, values, ctx.lang)
     if data is None:
-        return _meetings(request, db, viewer, rules.rules, values, errors, status=422)
+        return _meetings(request, ctx, values, errors, status=422)
     try:
-        meeting = service.create_meeting(db, data, viewer, rules.rules)
+        meeting = meetings.create_meeting(ctx, data)
     except AppError as exc:
-        return _meetings(request, db, viewer, rules.rules, values,
-                         {exc.field or "form": exc.message(viewer.lang)}, status=exc.status)
+        return _meetings(request, ctx, values, {exc.field or "form": exc.message(ctx.lang)}, status=exc.status)
     flash(request, "flash.saved", "success")
     return redirect(f"/meetings/{meeting.id}")
 
 
-def _meeting_page(request: Request, db: Session, viewer: Viewer, rules: GovernanceRules,
-                  meeting_id: int, values: dict | None = None, errors: dict | None = None,
-                  meeting_values: dict | None = None, status: int = 200):
-    meeting = service.get_meeting(db, viewer, meeting_id)
-    tz = rules.collective.timezone
+def _meeting_page(request: Request, ctx: Context, meeting_id: int, values: dict | None = None,
+                  errors: dict | None = None, meeting_values: dict | None = None, status: int = 200):
+    rules, viewer = ctx.rules, ctx.viewer
+    meeting = meetings.get_meeting(ctx, meeting_id)
     if meeting_values is None:
         meeting_values = {f: getattr(meeting, f) for f in ("title", "place", "video_url")}
-        meeting_values["starts_at"] = _local_input(meeting.starts_at, tz)
-        meeting_values["ends_at"] = _local_input(meeting.ends_at, tz)
-    seats = service.body_seats(db, meeting, tz)
-    attendance = {a.seat_id: a.status for a in meeting.attendance}
-    kinds = [k for k in service.item_kinds(rules)
+        meeting_values["starts_at"] = _local_input(meeting.starts_at, ctx.tz)
+        meeting_values["ends_at"] = _local_input(meeting.ends_at, ctx.tz)
+    kinds = [k for k in meetings.item_kinds(rules)
              if k not in rules.confidential_categories or viewer.can_see(k, meeting.body_id)]
-    return render(request, "committees/meeting.html", {
-        **_ctx(viewer, rules), "meeting": meeting, "items": service.visible_items(meeting, viewer),
-        "seats": seats, "attendance": attendance,
-        "quorum": service.meeting_quorum(db, meeting, rules),
-        "allowed": engine.allowed_triggers(db, meeting, viewer.person, rules, "meeting"),
-        "can_manage": service.can_manage_meeting(db, viewer, meeting.body_id),
+    return render(request, ctx, "committees/meeting.html", {
+        **_shared(ctx), "meeting": meeting, "items": meetings.visible_items(meeting, viewer),
+        "seats": meetings.body_seats(ctx, meeting),
+        "attendance": {a.seat_id: a.status for a in meeting.attendance},
+        "quorum": meetings.meeting_quorum(ctx, meeting),
+        "allowed": allowed_triggers(ctx, meeting, "meeting"),
+        "can_manage": meetings.can_manage_meeting(ctx, meeting.body_id),
         "kinds": kinds, "values": values or {"kind": "discussion"}, "errors": errors or {},
         "meeting_values": meeting_values,
         "is_partners": meeting.body.kind == "partners_committee",
@@ -333,181 +304,149 @@ def _meeting_page(request: Request, db: Session, viewer: Viewer, rules: Governan
 
 
 @router.get("/meetings/{meeting_id}")
-def meeting_page(meeting_id: int, request: Request, db: Session = Depends(get_db),
-                 viewer: Viewer = Depends(page_viewer), rules: RulesInForce = Depends(get_rules)):
-    return _meeting_page(request, db, viewer, rules.rules, meeting_id)
+def meeting_page(meeting_id: Id, request: Request, ctx: PageCtx):
+    return _meeting_page(request, ctx, meeting_id)
 
 
 @router.post("/meetings/{meeting_id}/edit")
-async def edit_meeting(meeting_id: int, request: Request, db: Session = Depends(get_db),
-                       viewer: Viewer = Depends(page_viewer), rules: RulesInForce = Depends(get_rules)):
+async def edit_meeting(meeting_id: Id, request: Request, ctx: PageCtx):
     form = await request.form()
     values = form_values(form, MEETING_FIELDS[1:])
-    data, errors = parse(MeetingPatch, values, viewer.lang)
+    data, errors = parse(MeetingPatch, values, ctx.lang)
     if data is not None:
         payload = {k: v for k, v in values.items() if v is not None}
         for name in ("ends_at", "place", "video_url"):
             payload.setdefault(name, None)
-        data = MeetingPatch.model_validate(payload)
         try:
-            service.update_meeting(db, viewer, meeting_id, data, rules.rules)
+            meetings.update_meeting(ctx, meeting_id, MeetingPatch.model_validate(payload))
         except AppError as exc:
-            if exc.status == 404:
-                raise
-            db.rollback()  # nothing half-changed is shown or kept
-            errors = {exc.field or "form": exc.message(viewer.lang)}
+            errors = _form_error(exc, ctx)
     if errors:
-        return _meeting_page(request, db, viewer, rules.rules, meeting_id,
-                             errors={f"meeting_{k}": v for k, v in errors.items()},
+        return _meeting_page(request, ctx, meeting_id, errors={f"meeting_{k}": v for k, v in errors.items()},
                              meeting_values=values, status=422)
     flash(request, "flash.saved", "success")
     return redirect(f"/meetings/{meeting_id}")
 
 
 @router.post("/meetings/{meeting_id}/move")
-async def move_meeting(meeting_id: int, request: Request, db: Session = Depends(get_db),
-                       viewer: Viewer = Depends(page_viewer), rules: RulesInForce = Depends(get_rules)):
+async def move_meeting(meeting_id: Id, request: Request, ctx: PageCtx):
     form = await request.form()
     try:
-        meeting = service.move_meeting(db, viewer, meeting_id, str(form.get("trigger") or "")[:64],
-                                       rules.rules)
-        flash(request, "committees.flash.moved", "success",
-              state=label("committees.state", meeting.state, viewer.lang))
-    except (TransitionBlocked, TransitionForbidden, TransitionNotApplicable) as exc:
-        db.rollback()
-        _workflow_error(request, exc, viewer.lang)
+        meeting = meetings.move_meeting(ctx, meeting_id, str(form.get("trigger") or "")[:64])
+    except (WorkflowError, AppError) as exc:
+        if isinstance(exc, AppError) and exc.status == 404:
+            raise
+        _refused_move(request, ctx, exc)
+        return redirect(f"/meetings/{meeting_id}")
+    flash(request, "committees.flash.moved", "success", state=label("committees.state", meeting.state, ctx.lang))
     return redirect(f"/meetings/{meeting_id}")
 
 
 @router.post("/meetings/{meeting_id}/attendance")
-async def attendance(meeting_id: int, request: Request, db: Session = Depends(get_db),
-                     viewer: Viewer = Depends(page_viewer), rules: RulesInForce = Depends(get_rules)):
+async def attendance(meeting_id: Id, request: Request, ctx: PageCtx):
     form = await request.form()
-    values = form_values(form, ["seat_id", "status"])
-    data, errors = parse(AttendanceIn, values, viewer.lang)
+    data, errors = parse(AttendanceIn, form_values(form, ["seat_id", "status"]), ctx.lang)
     if data is None:
-        return _meeting_page(request, db, viewer, rules.rules, meeting_id,
-                             errors={"attendance": next(iter(errors.values()))}, status=422)
+        return _meeting_page(request, ctx, meeting_id, errors={"attendance": next(iter(errors.values()))},
+                             status=422)
     try:
-        service.set_attendance(db, viewer, meeting_id, data, rules.rules)
+        meetings.set_attendance(ctx, meeting_id, data)
     except AppError as exc:
         if exc.status == 404:
             raise
-        return _meeting_page(request, db, viewer, rules.rules, meeting_id,
-                             errors={"attendance": exc.message(viewer.lang)}, status=exc.status)
+        return _meeting_page(request, ctx, meeting_id, errors={"attendance": exc.message(ctx.lang)},
+                             status=exc.status)
     flash(request, "flash.saved", "success")
     return redirect(f"/meetings/{meeting_id}#attendance")
 
 
 @router.post("/meetings/{meeting_id}/items")
-async def add_item(meeting_id: int, request: Request, db: Session = Depends(get_db),
-                   viewer: Viewer = Depends(page_viewer), rules: RulesInForce = Depends(get_rules)):
+async def add_item(meeting_id: Id, request: Request, ctx: PageCtx):
     form = await request.form()
     values = form_values(form, ITEM_FIELDS)
-    data, errors = parse(AgendaItemIn, values, viewer.lang)
+    data, errors = parse(AgendaItemIn, values, ctx.lang)
     if data is None:
-        return _meeting_page(request, db, viewer, rules.rules, meeting_id, values, errors, status=422)
+        return _meeting_page(request, ctx, meeting_id, values, errors, status=422)
     try:
-        service.add_item(db, viewer, meeting_id, data, rules.rules)
+        meetings.add_item(ctx, meeting_id, data)
     except AppError as exc:
-        if exc.status == 404:
-            raise
-        return _meeting_page(request, db, viewer, rules.rules, meeting_id, values,
-                             {exc.field or "form": exc.message(viewer.lang)}, status=exc.status)
+        return _meeting_page(request, ctx, meeting_id, values, _form_error(exc, ctx), status=exc.status)
     flash(request, "flash.saved", "success")
     return redirect(f"/meetings/{meeting_id}#agenda")
 
 
 @router.post("/meetings/{meeting_id}/items/{item_id}/edit")
-async def edit_item(meeting_id: int, item_id: int, request: Request, db: Session = Depends(get_db),
-                    viewer: Viewer = Depends(page_viewer), rules: RulesInForce = Depends(get_rules)):
+async def edit_item(meeting_id: Id, item_id: Id, request: Request, ctx: PageCtx):
     form = await request.form()
     values = form_values(form, ["title", "minutes"])
-    data, errors = parse(AgendaItemPatch, values, viewer.lang)
+    data, errors = parse(AgendaItemPatch, values, ctx.lang)
     if data is None:
-        return _meeting_page(request, db, viewer, rules.rules, meeting_id,
+        return _meeting_page(request, ctx, meeting_id,
                              errors={f"item{item_id}_{k}": v for k, v in errors.items()}, status=422)
     if "minutes" not in values or values.get("minutes") is None:
         data.minutes = None
         data.model_fields_set.add("minutes")
     try:
-        service.update_item(db, viewer, meeting_id, item_id, data, rules.rules)
+        meetings.update_item(ctx, meeting_id, item_id, data)
     except AppError as exc:
         if exc.status == 404:
             raise
-        return _meeting_page(request, db, viewer, rules.rules, meeting_id,
-                             errors={f"item{item_id}_form": exc.message(viewer.lang)}, status=exc.status)
+        return _meeting_page(request, ctx, meeting_id, errors={f"item{item_id}_form": exc.message(ctx.lang)},
+                             status=exc.status)
     flash(request, "flash.saved", "success")
     return redirect(f"/meetings/{meeting_id}#item-{item_id}")
 
 
 @router.post("/meetings/{meeting_id}/items/{item_id}/move")
-async def move_item(meeting_id: int, item_id: int, request: Request, db: Session = Depends(get_db),
-                    viewer: Viewer = Depends(page_viewer)):
+async def move_item(meeting_id: Id, item_id: Id, request: Request, ctx: PageCtx):
     form = await request.form()
-    step = -1 if form.get("direction") == "up" else 1
-    service.move_item(db, viewer, meeting_id, item_id, step)
+    meetings.move_item(ctx, meeting_id, item_id, -1 if form.get("direction") == "up" else 1)
     return redirect(f"/meetings/{meeting_id}#agenda")
 
 
 @router.post("/meetings/{meeting_id}/minutes-decision")
-async def link_decision(meeting_id: int, request: Request, db: Session = Depends(get_db),
-                        viewer: Viewer = Depends(page_viewer), rules: RulesInForce = Depends(get_rules)):
+async def link_decision(meeting_id: Id, request: Request, ctx: PageCtx):
     form = await request.form()
     raw = str(form.get("decision_id") or "").strip()
     try:
         if not raw.isdigit():
             raise AppError("committees.error.decision_not_found", field="decision_id")
-        service.link_minutes_decision(db, viewer, meeting_id, int(raw))
+        meetings.link_minutes_decision(ctx, meeting_id, int(raw))
     except AppError as exc:
         if exc.status == 404:
             raise
-        return _meeting_page(request, db, viewer, rules.rules, meeting_id,
-                             errors={"decision_id": exc.message(viewer.lang)},
+        return _meeting_page(request, ctx, meeting_id, errors={"decision_id": exc.message(ctx.lang)},
                              status=exc.status if exc.status != 400 else 422)
     flash(request, "flash.saved", "success")
     return redirect(f"/meetings/{meeting_id}")
 
 
-def _minutes_ctx(db: Session, viewer: Viewer, rules: GovernanceRules, meeting_id: int,
-                 version: str | None) -> dict:
-    data = service.minutes(db, viewer, meeting_id, rules, public=version == "public")
-    return {**_ctx(viewer, rules), **data}
+def _minutes(ctx: Context, meeting_id: int, version: str | None) -> dict:
+    return {**_shared(ctx), **meetings.minutes(ctx, meeting_id, public=version == "public")}
 
 
 @router.get("/meetings/{meeting_id}/minutes")
-def minutes_page(meeting_id: int, request: Request, version: str | None = None,
-                 db: Session = Depends(get_db), viewer: Viewer = Depends(page_viewer),
-                 rules: RulesInForce = Depends(get_rules)):
-    return render(request, "committees/minutes.html",
-                  _minutes_ctx(db, viewer, rules.rules, meeting_id, version))
+def minutes_page(meeting_id: Id, request: Request, ctx: PageCtx, version: str | None = None):
+    return render(request, ctx, "committees/minutes.html", _minutes(ctx, meeting_id, version))
 
 
 @router.get("/meetings/{meeting_id}/minutes/print")
-def minutes_print(meeting_id: int, request: Request, version: str | None = None,
-                  db: Session = Depends(get_db), viewer: Viewer = Depends(page_viewer),
-                  rules: RulesInForce = Depends(get_rules)):
-    return render(request, "committees/minutes_print.html",
-                  _minutes_ctx(db, viewer, rules.rules, meeting_id, version))
+def minutes_print(meeting_id: Id, request: Request, ctx: PageCtx, version: str | None = None):
+    return render(request, ctx, "committees/minutes_print.html", _minutes(ctx, meeting_id, version))
 
 
 @router.get("/meetings/{meeting_id}/packet")
-def packet_page(meeting_id: int, request: Request, version: str | None = None,
-                db: Session = Depends(get_db), viewer: Viewer = Depends(page_viewer),
-                rules: RulesInForce = Depends(get_rules)):
-    data = service.packet(db, viewer, meeting_id, rules.rules, public=version == "public")
-    return render(request, "committees/packet.html", {**_ctx(viewer, rules.rules), **data})
+def packet_page(meeting_id: Id, request: Request, ctx: PageCtx, version: str | None = None):
+    data = meetings.packet(ctx, meeting_id, public=version == "public")
+    return render(request, ctx, "committees/packet.html", {**_shared(ctx), **data})
 
 
 # --- dashboard -----------------------------------------------------------------------------
 
-@section
-def my_tasks_section(db: Session, viewer: Viewer) -> Section | None:
-    from api.committees.service import rules_now
-
-    rules = rules_now(db)
-    tasks = service.my_tasks(db, viewer, rules)
-    if not tasks:
+def my_tasks_section(ctx: Context) -> Section | None:
+    """The viewer's open tasks, on the dashboard (installed by `api.committees.area`)."""
+    mine = tasks.my_tasks(ctx)
+    if not mine:
         return None
-    return Section("committees.my_tasks", "committees/_my_tasks.html",
-                   {"my_tasks": tasks, **_ctx(viewer, rules)}, order=30)
+    return Section("committees.my_tasks", "committees/_my_tasks.html", {"my_tasks": mine, **_shared(ctx)},
+                   order=30)

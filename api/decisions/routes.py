@@ -1,26 +1,31 @@
 """JSON API for decisions: list, draft, open/withdraw (transitions), vote, recuse."""
 
-from fastapi import APIRouter, Depends, Query, Response
-from sqlalchemy.orm import Session
+from typing import Annotated
 
-from api.access import Viewer
-from api.decisions import demo as _demo  # noqa: F401 - registers the demo hook
+from fastapi import APIRouter, Depends, Query, Response
+
+from api.context import Context
 from api.decisions import service
 from api.decisions.models import Decision
-from api.decisions.schemas import DecisionIn, DecisionPatch, RecusalIn, VoteIn
-from api.deps import RulesInForce, current_viewer, get_db, get_rules
+from api.decisions.schemas import (
+    DecisionIn,
+    DecisionOut,
+    DecisionPatch,
+    DecisionSummaryOut,
+    RecusalCreatedOut,
+    RecusalIn,
+    VoteIn,
+    VoteOut,
+)
+from api.deps import ViewerCtx
+from api.errors import ERROR_RESPONSES
 from api.pagination import PageParams, page_params, paginate
+from api.schemas import MAX_ID, Id, Page
 from api.workflow_routes import add_transition_route, state_fields
 
 OBJECT_TYPE = service.OBJECT_TYPE
 
-
-def remember_rules_version(db: Session = Depends(get_db), rules: RulesInForce = Depends(get_rules)) -> None:
-    """A decision opened in this request is stamped with the rules version in force."""
-    db.info[service.RULES_VERSION_KEY] = rules.version_id
-
-
-router = APIRouter(prefix="/api/v1", tags=["decisions"], dependencies=[Depends(remember_rules_version)])
+router = APIRouter(prefix="/api/v1", tags=["decisions"], responses=ERROR_RESPONSES)
 
 
 def summary(decision: Decision) -> dict:
@@ -33,74 +38,64 @@ def summary(decision: Decision) -> dict:
     }
 
 
-def decision_out(db: Session, decision: Decision, viewer: Viewer, rules: RulesInForce) -> dict:
-    judged = service.judged_rules(db, decision, rules.rules)
-    info = service.details(db, decision, viewer, rules.rules)
-    return {
-        **summary(decision),
-        **state_fields(db, decision, viewer, judged, OBJECT_TYPE),
-        "text": decision.text, "workflow": decision.workflow,
-        "rules_version_id": decision.rules_version_id, "created_by": decision.created_by,
-        "attachments": [{"title": a.title, "url": a.url} for a in decision.attachments],
-        "outcome": decision.outcome,
-        "voters": info["voters"], "recusals": info["recusals"], "tally": info["tally"],
-        "results_hidden": info["results_hidden"], "my_vote": info["my_vote"],
-        "may_vote": info["may_vote"], "eligible": info["eligible"], "voted_count": info["voted_count"],
-        "vote_change_allowed": info["vote_change_allowed"],
-    }
+def decision_out(ctx: Context, decision: Decision) -> DecisionOut:
+    judged = service.judged_rules(ctx, decision)
+    info = service.details(ctx, decision)
+    return DecisionOut(
+        **(summary(decision) | state_fields(ctx, decision, judged, OBJECT_TYPE)),
+        text=decision.text, workflow=decision.workflow,
+        rules_version_id=decision.rules_version_id, created_by=decision.created_by,
+        attachments=[{"title": a.title, "url": a.url} for a in decision.attachments],
+        outcome=decision.outcome,
+        voters=info["voters"], recusals=info["recusals"], tally=info["tally"],
+        results_hidden=info["results_hidden"], my_vote=info["my_vote"],
+        may_vote=info["may_vote"], eligible=info["eligible"], voted_count=info["voted_count"],
+        vote_change_allowed=info["vote_change_allowed"],
+    )
 
 
-def load(db: Session, viewer: Viewer, decision_id: int) -> Decision:
-    return service.get_visible(db, viewer, decision_id, lock=True)
+def load(ctx: Context, decision_id: int) -> Decision:
+    return service.get_visible(ctx, decision_id, lock=True)
 
 
-@router.get("/decisions")
-def list_decisions(params: PageParams = Depends(page_params),
+@router.get("/decisions", response_model=Page[DecisionSummaryOut])
+def list_decisions(params: Annotated[PageParams, Depends(page_params)], ctx: ViewerCtx,
                    state: str | None = Query(None, max_length=32),
                    kind: str | None = Query(None, max_length=64),
-                   body_id: int | None = Query(None, ge=1),
-                   db: Session = Depends(get_db), viewer: Viewer = Depends(current_viewer)) -> dict:
-    return paginate(db, service.list_stmt(viewer, state, kind, body_id), params, summary)
+                   body_id: int | None = Query(None, ge=1, le=MAX_ID)):
+    return paginate(ctx.session, service.list_stmt(ctx.viewer, state, kind, body_id), params, summary)
 
 
-@router.post("/decisions", status_code=201)
-def create_decision(data: DecisionIn, db: Session = Depends(get_db),
-                    viewer: Viewer = Depends(current_viewer),
-                    rules: RulesInForce = Depends(get_rules)) -> dict:
-    decision = service.create(db, data, viewer, rules.rules)
-    return decision_out(db, decision, viewer, rules)
+# Voters' choices are left out (not null) while results are hidden.
+@router.post("/decisions", status_code=201, response_model=DecisionOut, response_model_exclude_unset=True)
+def create_decision(data: DecisionIn, ctx: ViewerCtx):
+    return decision_out(ctx, service.create(ctx, data))
 
 
-@router.get("/decisions/{decision_id}")
-def get_decision(decision_id: int, db: Session = Depends(get_db),
-                 viewer: Viewer = Depends(current_viewer),
-                 rules: RulesInForce = Depends(get_rules)) -> dict:
-    return decision_out(db, service.get_visible(db, viewer, decision_id), viewer, rules)
+@router.get("/decisions/{decision_id}", response_model=DecisionOut, response_model_exclude_unset=True)
+def get_decision(decision_id: Id, ctx: ViewerCtx):
+    return decision_out(ctx, service.get_visible(ctx, decision_id))
 
 
-@router.patch("/decisions/{decision_id}")
-def update_decision(decision_id: int, data: DecisionPatch, db: Session = Depends(get_db),
-                    viewer: Viewer = Depends(current_viewer),
-                    rules: RulesInForce = Depends(get_rules)) -> dict:
-    decision = service.update_draft(db, decision_id, data, viewer, rules.rules)
-    return decision_out(db, decision, viewer, rules)
+@router.patch("/decisions/{decision_id}", response_model=DecisionOut, response_model_exclude_unset=True)
+def update_decision(decision_id: Id, data: DecisionPatch, ctx: ViewerCtx):
+    return decision_out(ctx, service.update_draft(ctx, decision_id, data))
 
 
-@router.post("/decisions/{decision_id}/votes")
-def vote(decision_id: int, data: VoteIn, response: Response, db: Session = Depends(get_db),
-         viewer: Viewer = Depends(current_viewer)) -> dict:
-    decision, ballot, status = service.cast_vote(db, decision_id, data.choice, viewer)
+@router.post("/decisions/{decision_id}/votes", status_code=201, response_model=VoteOut,
+             responses={200: {"model": VoteOut, "description": "Vote changed or unchanged"}})
+def vote(decision_id: Id, data: VoteIn, response: Response, ctx: ViewerCtx):
+    decision, ballot, status = service.cast_vote(ctx, decision_id, data.choice)
     response.status_code = 201 if status == "cast" else 200
-    return {"decision_id": decision.id, "seat_id": ballot.seat_id, "choice": ballot.choice,
-            "status": status, "state": decision.state, "closed": decision.closed_at is not None}
+    return VoteOut(decision_id=decision.id, seat_id=ballot.seat_id, choice=ballot.choice,
+                   status=status, state=decision.state, closed=decision.closed_at is not None)
 
 
-@router.post("/decisions/{decision_id}/recusals", status_code=201)
-def recuse(decision_id: int, data: RecusalIn, db: Session = Depends(get_db),
-           viewer: Viewer = Depends(current_viewer)) -> dict:
-    recusal = service.recuse(db, decision_id, data.reason, viewer)
-    return {"decision_id": recusal.decision_id, "seat_id": recusal.seat_id, "reason": recusal.reason,
-            "automatic": recusal.automatic}
+@router.post("/decisions/{decision_id}/recusals", status_code=201, response_model=RecusalCreatedOut)
+def recuse(decision_id: Id, data: RecusalIn, ctx: ViewerCtx):
+    recusal = service.recuse(ctx, decision_id, data.reason)
+    return RecusalCreatedOut(decision_id=recusal.decision_id, seat_id=recusal.seat_id,
+                             reason=recusal.reason, automatic=recusal.automatic)
 
 
 add_transition_route(router, "decisions", OBJECT_TYPE, load, rules_for=service.rules_for)

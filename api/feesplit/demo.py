@@ -1,17 +1,18 @@
-"""Demo fee splits: one adopted for 2025-2026 (recorded through the real vote), one open."""
+"""Demo fee splits: one adopted for 2025-2026 (recorded through the real vote), one open.
+
+Installed by `api/feesplit/area.py` (order 25, after the decisions' demo data). It acts for
+several people in the same unit of work: the chair proposes and opens, members vote."""
 
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
-from api.access import load_viewer
 from api.collective.models import Organisation, Person
-from api.demo_hooks import demo_hook
+from api.context import Context
+from api.decisions import service as decisions
+from api.feesplit import service
 from api.feesplit.models import FeeSplit
 from api.feesplit.schemas import FeeSplitIn
-from api.rules.models import RulesVersion
-from api.rules.schema import GovernanceRules
 
 CHAIR = "direction.cje@relais.demo"
 NEUTRAL = "organisation.ciusss@relais.demo"
@@ -25,15 +26,11 @@ OPEN = ("12 345,67", "2026-2027", {
     "Memphré en Mouvement": "64"}, [(NEUTRAL, "yes")])
 
 
-@demo_hook(25)
-def demo_fee_splits(session: Session, rules: GovernanceRules, today: date) -> None:
-    from api.decisions import service as decisions
-    from api.feesplit import service
-
+def demo_fee_splits(ctx: Context, today: date) -> None:
+    session = ctx.session
     if session.execute(select(func.count()).select_from(FeeSplit)).scalar_one():
         return
-    version_id = session.execute(select(func.max(RulesVersion.id))).scalar_one_or_none()
-    if version_id is None or "fee_split" not in rules.decision_kinds:
+    if service.KIND not in ctx.rules.decision_kinds:
         return
     people = {p.email: p for p in session.execute(
         select(Person).where(Person.email.in_([CHAIR, NEUTRAL]))).scalars()}
@@ -41,15 +38,17 @@ def demo_fee_splits(session: Session, rules: GovernanceRules, today: date) -> No
         return
     orgs = {o.name: o.id for o in session.execute(select(Organisation)).scalars()}
 
-    def viewer(email: str):
-        return load_viewer(session, people[email], today)
+    def as_person(email: str) -> Context:
+        """The same unit of work, on behalf of this demo person."""
+        return ctx.acting_as(ctx.viewer_of(people[email]))
 
     for amount, period, weights, votes in (ADOPTED, OPEN):
         if any(name not in orgs for name in weights):
             return
         data = FeeSplitIn(amount=amount, period=period,
                           weights={orgs[name]: w for name, w in weights.items()})
-        split = service.create_fee_split(session, rules, version_id, data, viewer(CHAIR), today, "fr")
-        decisions.transition(session, split.decision_id, "open", viewer(CHAIR), rules, version_id)
+        chair = as_person(CHAIR)
+        split = service.create_fee_split(chair, data)
+        decisions.transition(chair, split.decision_id, "open")
         for email, choice in votes:
-            decisions.cast_vote(session, split.decision_id, choice, viewer(email))
+            decisions.cast_vote(as_person(email), split.decision_id, choice)

@@ -4,15 +4,18 @@ Amounts and weights arrive as text (a form field, or a JSON string or number) an
 by `parse_amount` / `parse_weight`, which accept the French way of writing numbers
 ("1 234,56") as well as the English one ("1234.56", "1,234.56") and refuse anything
 ambiguous ("12,34.5") with a message that says why, instead of guessing.
+
+The `...Out` models are what the JSON API answers, key for key (tests compare them).
 """
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.money import MoneyError, to_cents
+from api.schemas import IdField, Instant, Line, Text
 
 MAX_AMOUNT_CENTS = 100_000_000_000  # one billion dollars: far above any management fee
 MAX_WEIGHT = Decimal("99999999.9999")  # Numeric(12, 4)
@@ -88,14 +91,15 @@ class FeeSplitIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    amount: str = Field(max_length=40, description="Dollars: '12345.67' or '12 345,67'")
-    period: str = Field(min_length=1, max_length=50, description="For example 2026-2027")
+    amount: Line = Field(max_length=40, description="Dollars: '12345.67' or '12 345,67'")
+    period: Line = Field(min_length=1, max_length=50, description="For example 2026-2027")
+    # The grants' ids are 32-bit (fee_split.grant_id is an Integer column).
     grant_id: int | None = Field(default=None, ge=1, le=2_000_000_000)
     year: int | None = Field(default=None, ge=1990, le=2200,
                              description="Year the split counts for; default: from the period")
-    weights: dict[int, str] = Field(default_factory=dict, max_length=MAX_PARTNERS,
-                                    description="Organisation id -> workload weight")
-    text: str | None = Field(default=None, max_length=5000)
+    weights: dict[IdField, Line] = Field(default_factory=dict, max_length=MAX_PARTNERS,
+                                         description="Organisation id -> workload weight")
+    text: Text | None = Field(default=None, max_length=5000)
 
     @field_validator("amount", mode="before")
     @classmethod
@@ -132,11 +136,11 @@ class FeeSplitIn(BaseModel):
 class ShareOut(BaseModel):
     organisation_id: int
     organisation: str
-    weight: str
+    weight: str  # "12.5": a plain decimal, never an exponent
     amount_cents: int
-    amount: str
-    exact_cents: str
-    rounding_cents: int
+    amount: str  # dollars, "3631.08"
+    exact_cents: str  # the exact share in cents, as a fraction "6172835/17"
+    rounding_cents: int  # 1 when this partner got one of the leftover cents
 
 
 class PreviewOut(BaseModel):
@@ -151,7 +155,15 @@ class PreviewOut(BaseModel):
     explanation: list[str]
 
 
+class WeightOut(BaseModel):
+    organisation_id: int
+    organisation: str
+    weight: str
+
+
 class FeeSplitOut(BaseModel):
+    """A split, in the list and on its own (moments as pydantic writes them: "...Z")."""
+
     id: int
     decision_id: int
     decision_state: str | None
@@ -165,5 +177,41 @@ class FeeSplitOut(BaseModel):
     created_by: int | None
     created_at: datetime
     recorded_at: datetime | None
-    weights: list[dict]
+    weights: list[WeightOut]
     shares: list[ShareOut]
+
+
+class FeeSplitProposedOut(FeeSplitOut):
+    """The split just proposed (201): the same, its moments with their offset ("+00:00"),
+    as this answer has always been written."""
+
+    created_at: Instant
+    recorded_at: Instant | None
+
+
+class TotalRowOut(BaseModel):
+    dimension: str  # "year" | "grant"
+    key: int | None  # the year, or the grant id (None: no grant)
+    organisation_id: int
+    organisation: str
+    total_cents: int
+    total: str
+
+
+class TotalsOut(BaseModel):
+    by: str
+    items: list[TotalRowOut]
+    total_cents: int
+
+
+class PartnerOut(BaseModel):
+    organisation_id: int
+    organisation: str
+
+
+class WorkloadOut(BaseModel):
+    start: date
+    end: date
+    weight_unit: str
+    weights: dict[str, str]  # organisation id -> hours ("12.50"), "0" when none logged
+    partners: list[PartnerOut]

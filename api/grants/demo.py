@@ -5,6 +5,9 @@
   Published results, so they are not in camera.
 * The ÉRR's current applications (seed 000 / 001): Centraide's 10 000 $ envelope, a ministry
   programme and a foundation, in several states, with reports due in the coming weeks.
+
+Installed by `api/grants/area.py` (order 30). Everything is done on behalf of the lead
+organisation's grants owner, in the demo's unit of work (nothing is committed here).
 """
 
 from datetime import UTC, date, datetime, time, timedelta
@@ -12,15 +15,12 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
-from api.access import load_viewer
 from api.collective.models import Organisation, Person
-from api.demo_hooks import demo_hook
+from api.context import Context
 from api.grants import service
-from api.grants.models import Funder
+from api.grants.models import Funder, GrantApplication
 from api.grants.schemas import ApplicationIn, FunderIn, RequirementIn
-from api.rules.schema import GovernanceRules
 
 REGIONAL_AGREEMENT = "Entente régionale — Chaudière-Appalaches"
 
@@ -49,54 +49,53 @@ PIPELINE = {  # triggers from the initial state to reach each demo state
 }
 
 
-def _move(session: Session, app, steps: list[str], actor, rules: GovernanceRules, amount: Decimal | None) -> None:
+def _move(ctx: Context, app: GrantApplication, steps: list[str], amount: Decimal | None) -> None:
+    """Fire these triggers as the person of `ctx`."""
     for trigger in steps:
         params = {"amount_awarded": str(amount)} if trigger == "award" and amount is not None else {}
-        service.fire(session, app, trigger, actor, rules, service.APPLICATION, params)
-    session.commit()
+        ctx.registry.engine.fire(ctx, app, trigger, ctx.viewer.person, ctx.rules, service.APPLICATION, params)
 
 
 def _deadline(day: date, tz: str) -> datetime:
     return datetime.combine(day, time(17, 0), tzinfo=ZoneInfo(tz)).astimezone(UTC)
 
 
-@demo_hook(30)
-def load_grants(session: Session, rules: GovernanceRules, today: date) -> None:
+def load_grants(ctx: Context, today: date) -> None:
+    session = ctx.session
     if session.execute(select(func.count()).select_from(Funder)).scalar_one():
         return
     owner = session.execute(select(Person).where(Person.email == "gestion.handroits@relais.demo")).scalar_one_or_none()
     if owner is None:
         return
-    viewer = load_viewer(session, owner, today)
-    tz = rules.collective.timezone
+    ctx = ctx.acting_as(ctx.viewer_of(owner))
+    tz = ctx.tz
     orgs = {o.name: o.id for o in session.execute(select(Organisation)).scalars()}
 
-    regional = service.create_funder(session, FunderIn(
+    regional = service.create_funder(ctx, FunderIn(
         name=REGIONAL_AGREEMENT, kind="regional_agreement",
         contacts="Comité régional de l'Entente (CISSS de Chaudière-Appalaches, SHQ, offices d'habitation)",
-        programmes="Soutien communautaire en logement social — mesure de soutien aux plans d'action des ÉLÉ"),
-        owner.id)
+        programmes="Soutien communautaire en logement social — mesure de soutien aux plans d'action des ÉLÉ"))
     for title, granted, cost in SEED_004_PROJECTS:
-        app = service.create_application(session, ApplicationIn(
+        app = service.create_application(ctx, ApplicationIn(
             funder_id=regional.id, title=title, programme="Soutien aux plans d'action des ÉLÉ",
             amount_requested=Decimal(granted), total_cost=Decimal(cost), confidential=False,
             period_start=date(2014, 4, 1), period_end=date(2016, 3, 31),
-            application_deadline=_deadline(date(2014, 2, 28), tz)), viewer, rules)
-        _move(session, app, PIPELINE["closed"], owner, rules, Decimal(granted))
+            application_deadline=_deadline(date(2014, 2, 28), tz)))
+        _move(ctx, app, PIPELINE["closed"], Decimal(granted))
 
-    centraide = service.create_funder(session, FunderIn(
+    centraide = service.create_funder(ctx, FunderIn(
         name="Centraide Estrie", kind="foundation", contacts="Conseillère en développement social",
-        programmes="Soutien aux projets collectifs; enveloppes du conseil d'administration"), owner.id)
-    ministry = service.create_funder(session, FunderIn(
+        programmes="Soutien aux projets collectifs; enveloppes du conseil d'administration"))
+    ministry = service.create_funder(ctx, FunderIn(
         name="Ministère de la Santé et des Services sociaux", kind="ministry",
-        programmes="Programme de soutien aux organismes communautaires (PSOC) — projets ponctuels"), owner.id)
-    foundation = service.create_funder(session, FunderIn(
+        programmes="Programme de soutien aux organismes communautaires (PSOC) — projets ponctuels"))
+    foundation = service.create_funder(ctx, FunderIn(
         name="Fondation Lucie et André Chagnon", kind="foundation",
-        programmes="Soutien aux collectivités — développement des communautés"), owner.id)
+        programmes="Soutien aux collectivités — développement des communautés"))
 
     year_start = date(today.year if today.month >= 4 else today.year - 1, 4, 1)
     partners = [orgs[n] for n in ("Carrefour jeunesse-emploi Memphrémagog", "Memphré en Mouvement") if n in orgs]
-    envelope = service.create_application(session, ApplicationIn(
+    envelope = service.create_application(ctx, ApplicationIn(
         funder_id=centraide.id, title="Enveloppe du conseil d'administration — volet virtuel",
         programme="Enveloppe du C. A.", amount_requested=Decimal(10000), partner_ids=partners,
         period_start=year_start, period_end=year_start.replace(year=year_start.year + 1) - timedelta(days=1),
@@ -108,8 +107,8 @@ def load_grants(session: Session, rules: GovernanceRules, today: date) -> None:
                           preparation_days=7),
             RequirementIn(kind="financial", due_rule="recurring", frequency="quarterly", offset_days=15),
             RequirementIn(kind="final", due_rule="offset", anchor="period_end", offset_days=30),
-        ]), viewer, rules)
-    _move(session, envelope, PIPELINE["active"], owner, rules, Decimal(10000))
+        ]))
+    _move(ctx, envelope, PIPELINE["active"], Decimal(10000))
 
     current = [
         (ministry, "Intervention de proximité auprès des personnes aînées", Decimal("24500"), "submitted", 20),
@@ -118,10 +117,10 @@ def load_grants(session: Session, rules: GovernanceRules, today: date) -> None:
         (foundation, "Transport collectif pour les aînés", Decimal("12000"), "idea", 90),
     ]
     for funder, title, amount, state, days in current:
-        app = service.create_application(session, ApplicationIn(
+        app = service.create_application(ctx, ApplicationIn(
             funder_id=funder.id, title=title, amount_requested=amount, partner_ids=partners,
             application_deadline=_deadline(today + timedelta(days=days), tz),
             internal_draft_deadline=today + timedelta(days=days - 10),
             period_start=date(today.year + 1, 4, 1), period_end=date(today.year + 2, 3, 31),
-            management_fee_rate=Decimal("10")), viewer, rules)
-        _move(session, app, PIPELINE.get(state, []), owner, rules, None)
+            management_fee_rate=Decimal("10")))
+        _move(ctx, app, PIPELINE.get(state, []), None)

@@ -1,7 +1,8 @@
 """Funders, grant applications, their reporting requirements and report instances.
 
 Money is whole cents (BigInteger). `state` columns belong to the workflows of the rules
-(`grant_application`, `report`) and change only through `workflows.engine.fire`.
+(`grant_application`, `report`) and change only through the installed engine
+(`ctx.registry.engine.fire`).
 `deadline_open` is kept by the workflow after-hooks: True while the item's deadline still
 matters (the application is not yet submitted, the report not yet submitted), so the
 calendar and the reminders can read it without knowing the state names.
@@ -137,6 +138,15 @@ class ReportingRequirement(Base):
 
     application: Mapped[GrantApplication] = relationship(back_populates="requirements")
 
+    # A requirement is seen by whoever sees its application (the register reads these).
+    @property
+    def confidential_category(self) -> str | None:
+        return self.application.confidential_category
+
+    @property
+    def body_id(self) -> int | None:
+        return self.application.body_id
+
 
 class Report(Base):
     __tablename__ = "grant_report"
@@ -164,3 +174,12 @@ class Report(Base):
     application: Mapped[GrantApplication] = relationship()
     requirement: Mapped[ReportingRequirement | None] = relationship()
     owner = relationship("Person", foreign_keys=[owner_id])
+
+    # A report is seen by whoever sees its application (the register's hook reads these).
+    @property
+    def confidential_category(self) -> str | None:
+        return self.application.confidential_category
+
+    @property
+    def body_id(self) -> int | None:
+        return self.application.body_id

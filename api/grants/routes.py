@@ -1,37 +1,53 @@
-"""JSON API: funders, grant applications (with CSV export), reporting requirements, reports."""
+"""JSON API: funders, grant applications (with CSV export), reporting requirements, reports.
 
-from datetime import date
+Every JSON answer is an `...Out` model of `api.grants.schemas`; errors are `api.errors.ErrorOut`.
+The unit of work (`ViewerCtx`) commits when the route returns and rolls back when it raises.
+"""
+
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
-from api.access import Viewer
-from api.deps import RulesInForce, current_viewer, get_db, get_rules
-from api.grants import demo as _demo  # noqa: F401 - registers the demo hook
+from api.context import Context
+from api.deps import ViewerCtx
+from api.errors import ERROR_RESPONSES
 from api.grants import service
-from api.grants.models import GrantApplication, Report
+from api.grants.models import Funder, GrantApplication, Report
 from api.grants.schemas import (
+    ApplicationDetailOut,
     ApplicationIn,
+    ApplicationOut,
     ApplicationPatch,
+    ApplicationStateOut,
     FunderIn,
     FunderOut,
     FunderPatch,
+    ReportDetailOut,
+    ReportOut,
+    RequirementCreatedOut,
     RequirementIn,
+    RequirementOut,
 )
 from api.money import from_cents
 from api.pagination import PageParams, page_params, paginate
+from api.schemas import MAX_ID, Day, Id, Line, Page
 from api.timeutil import as_utc
 from api.workflow_routes import add_transition_route, state_fields
 
-router = APIRouter(prefix="/api/v1", tags=["grants"])
+router = APIRouter(prefix="/api/v1", tags=["grants"], responses=ERROR_RESPONSES)
+
+# Declared by hand: the 200 is CSV, the error answers stay documented as JSON (`ErrorOut`).
+CSV_DOC = {200: {"content": {"text/csv": {"schema": {"type": "string"}}},
+                 "description": "Grant applications, as CSV"}}
 
 
 def _money(cents: int | None) -> str | None:
     return None if cents is None else str(from_cents(cents))
 
 
-def application_out(app: GrantApplication) -> dict:
+def application_fields(app: GrantApplication) -> dict:
     fee = service.management_fee_cents(app)
     return {
         "id": app.id, "title": app.title, "funder_id": app.funder_id,
@@ -40,10 +56,9 @@ def application_out(app: GrantApplication) -> dict:
         "amount_requested": _money(app.amount_requested_cents),
         "amount_awarded": _money(app.amount_awarded_cents), "total_cost": _money(app.total_cost_cents),
         "currency": app.currency,
-        "application_deadline": as_utc(app.application_deadline).isoformat() if app.application_deadline else None,
-        "internal_draft_deadline": app.internal_draft_deadline.isoformat() if app.internal_draft_deadline else None,
-        "period_start": app.period_start.isoformat() if app.period_start else None,
-        "period_end": app.period_end.isoformat() if app.period_end else None,
+        "application_deadline": as_utc(app.application_deadline) if app.application_deadline else None,
+        "internal_draft_deadline": app.internal_draft_deadline,
+        "period_start": app.period_start, "period_end": app.period_end,
         "management_fee": _money(fee),
         "management_fee_rate": (str(app.management_fee_rate_bp / 100) if app.management_fee_rate_bp is not None
                                 else None),
@@ -52,134 +67,132 @@ def application_out(app: GrantApplication) -> dict:
     }
 
 
-def report_out(report: Report) -> dict:
+def application_out(app: GrantApplication) -> ApplicationOut:
+    return ApplicationOut(**application_fields(app))
+
+
+def _allowed(ctx: Context, obj, object_type: str) -> dict:
+    """The triggers the person may fire (the object's fields already carry its state)."""
+    return {"allowed_transitions": state_fields(ctx, obj, ctx.rules, object_type)["allowed_transitions"]}
+
+
+def application_state_out(ctx: Context, app: GrantApplication) -> ApplicationStateOut:
+    return ApplicationStateOut(**application_fields(app), **_allowed(ctx, app, service.APPLICATION))
+
+
+def report_fields(report: Report) -> dict:
     return {"id": report.id, "application_id": report.application_id, "requirement_id": report.requirement_id,
-            "kind": report.kind, "sequence": report.sequence, "due_date": report.due_date.isoformat(),
-            "internal_date": report.internal_date.isoformat() if report.internal_date else None,
-            "owner_id": report.owner_id, "state": report.state,
-            "submitted_at": as_utc(report.submitted_at).isoformat() if report.submitted_at else None}
+            "kind": report.kind, "sequence": report.sequence, "due_date": report.due_date,
+            "internal_date": report.internal_date, "owner_id": report.owner_id, "state": report.state,
+            "submitted_at": as_utc(report.submitted_at) if report.submitted_at else None}
+
+
+def report_out(report: Report) -> ReportOut:
+    return ReportOut(**report_fields(report))
 
 
 # ------------------------------------------------------------------------------- funders
 
-@router.get("/funders")
-def list_funders(params: PageParams = Depends(page_params), db: Session = Depends(get_db),
-                 _: Viewer = Depends(current_viewer)) -> dict:
-    from sqlalchemy import select
-
-    from api.grants.models import Funder
-
-    return paginate(db, select(Funder).order_by(Funder.name), params,
-                    lambda f: FunderOut.model_validate(f).model_dump())
+@router.get("/funders", response_model=Page[FunderOut])
+def list_funders(ctx: ViewerCtx, params: PageParams = Depends(page_params)) -> Page[FunderOut]:
+    data = paginate(ctx.session, select(Funder).order_by(Funder.name), params, FunderOut.model_validate)
+    return Page[FunderOut](**data)
 
 
 @router.post("/funders", status_code=201, response_model=FunderOut)
-def create_funder(data: FunderIn, db: Session = Depends(get_db), viewer: Viewer = Depends(current_viewer)):
-    service.require_manager(db, viewer)
-    return service.create_funder(db, data, viewer.id)
+def create_funder(data: FunderIn, ctx: ViewerCtx) -> FunderOut:
+    service.require_manager(ctx)
+    return FunderOut.model_validate(service.create_funder(ctx, data))
 
 
 @router.get("/funders/{funder_id}", response_model=FunderOut)
-def get_funder(funder_id: int, db: Session = Depends(get_db), _: Viewer = Depends(current_viewer)):
-    return service.get_funder(db, funder_id)
+def get_funder(funder_id: Id, ctx: ViewerCtx) -> FunderOut:
+    return FunderOut.model_validate(service.get_funder(ctx, funder_id))
 
 
 @router.patch("/funders/{funder_id}", response_model=FunderOut)
-def update_funder(funder_id: int, data: FunderPatch, db: Session = Depends(get_db),
-                  viewer: Viewer = Depends(current_viewer)):
-    service.require_manager(db, viewer)
-    return service.update_funder(db, funder_id, data, viewer.id)
+def update_funder(funder_id: Id, data: FunderPatch, ctx: ViewerCtx) -> FunderOut:
+    service.require_manager(ctx)
+    return FunderOut.model_validate(service.update_funder(ctx, funder_id, data))
 
 
-@router.delete("/funders/{funder_id}", status_code=204)
-def delete_funder(funder_id: int, db: Session = Depends(get_db), viewer: Viewer = Depends(current_viewer)):
-    service.require_manager(db, viewer)
-    service.delete_funder(db, funder_id, viewer.id)
+@router.delete("/funders/{funder_id}", status_code=204, response_class=Response)
+def delete_funder(funder_id: Id, ctx: ViewerCtx) -> Response:
+    service.require_manager(ctx)
+    service.delete_funder(ctx, funder_id)
     return Response(status_code=204)
 
 
 # ------------------------------------------------------------------------------- applications
 
-def _filters(funder_id: int | None = Query(None, ge=1), owner_id: int | None = Query(None, ge=1),
-             state: str | None = Query(None, max_length=32), year: int | None = Query(None, ge=1900, le=2200),
-             q: str | None = Query(None, max_length=100)) -> dict:
+QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+
+
+def _filters(funder_id: QueryId = None, owner_id: QueryId = None,
+             state: Annotated[Line | None, Query(max_length=32)] = None,
+             year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
+             q: Annotated[Line | None, Query(max_length=100)] = None) -> dict:
     return {"funder_id": funder_id, "owner_id": owner_id, "state": state, "year": year, "q": q}
 
 
-@router.get("/grant-applications")
-def list_applications(params: PageParams = Depends(page_params), filters: dict = Depends(_filters),
-                      db: Session = Depends(get_db), viewer: Viewer = Depends(current_viewer)) -> dict:
-    return paginate(db, service.list_stmt(viewer, **filters), params, application_out)
+@router.get("/grant-applications", response_model=Page[ApplicationOut])
+def list_applications(ctx: ViewerCtx, params: PageParams = Depends(page_params),
+                      filters: dict = Depends(_filters)) -> Page[ApplicationOut]:
+    data = paginate(ctx.session, service.list_stmt(ctx, **filters), params, application_out)
+    return Page[ApplicationOut](**data)
 
 
-@router.get("/grant-applications.csv")
-def export_applications(filters: dict = Depends(_filters), db: Session = Depends(get_db),
-                        viewer: Viewer = Depends(current_viewer)) -> Response:
-    return Response(service.export_csv(db, viewer, **filters), media_type="text/csv; charset=utf-8",
+@router.get("/grant-applications.csv", response_class=Response, responses=CSV_DOC)
+def export_applications(ctx: ViewerCtx, filters: dict = Depends(_filters)) -> Response:
+    return Response(service.export_csv(ctx, **filters), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="demandes-subvention.csv"'})
 
 
-@router.post("/grant-applications", status_code=201)
-def create_application(data: ApplicationIn, db: Session = Depends(get_db),
-                       viewer: Viewer = Depends(current_viewer), rules: RulesInForce = Depends(get_rules)) -> dict:
-    service.require_manager(db, viewer)
-    app = service.create_application(db, data, viewer, rules.rules)
-    return {**application_out(app), **state_fields(db, app, viewer, rules.rules, service.APPLICATION)}
+@router.post("/grant-applications", status_code=201, response_model=ApplicationStateOut)
+def create_application(data: ApplicationIn, ctx: ViewerCtx) -> ApplicationStateOut:
+    service.require_manager(ctx)
+    return application_state_out(ctx, service.create_application(ctx, data))
 
 
-@router.get("/grant-applications/{app_id}")
-def get_application(app_id: int, db: Session = Depends(get_db), viewer: Viewer = Depends(current_viewer),
-                    rules: RulesInForce = Depends(get_rules)) -> dict:
-    app = service.get_application(db, viewer, app_id)
-    return {**application_out(app), **state_fields(db, app, viewer, rules.rules, service.APPLICATION),
-            "requirements": [{"id": r.id, "kind": r.kind, "due_rule": r.due_rule, "frequency": r.frequency,
-                              "anchor": r.anchor, "offset_days": r.offset_days,
-                              "due_date": r.due_date.isoformat() if r.due_date else None,
-                              "owner_id": r.owner_id, "preparation_days": r.preparation_days}
-                             for r in app.requirements]}
+@router.get("/grant-applications/{app_id}", response_model=ApplicationDetailOut)
+def get_application(app_id: Id, ctx: ViewerCtx) -> ApplicationDetailOut:
+    app = service.get_application(ctx, app_id)
+    return ApplicationDetailOut(**application_fields(app), **_allowed(ctx, app, service.APPLICATION),
+                                requirements=[RequirementOut.model_validate(r) for r in app.requirements])
 
 
-@router.patch("/grant-applications/{app_id}")
-def update_application(app_id: int, data: ApplicationPatch, db: Session = Depends(get_db),
-                       viewer: Viewer = Depends(current_viewer), rules: RulesInForce = Depends(get_rules)) -> dict:
-    service.get_application(db, viewer, app_id)  # 404 before 403
-    service.require_manager(db, viewer)
-    app = service.update_application(db, app_id, data, viewer, rules.rules)
-    return {**application_out(app), **state_fields(db, app, viewer, rules.rules, service.APPLICATION)}
+@router.patch("/grant-applications/{app_id}", response_model=ApplicationStateOut)
+def update_application(app_id: Id, data: ApplicationPatch, ctx: ViewerCtx) -> ApplicationStateOut:
+    service.get_application(ctx, app_id)  # 404 before 403
+    service.require_manager(ctx)
+    return application_state_out(ctx, service.update_application(ctx, app_id, data))
 
 
-@router.post("/grant-applications/{app_id}/requirements", status_code=201)
-def add_requirement(app_id: int, data: RequirementIn, db: Session = Depends(get_db),
-                    viewer: Viewer = Depends(current_viewer), rules: RulesInForce = Depends(get_rules)) -> dict:
-    service.get_application(db, viewer, app_id)
-    service.require_manager(db, viewer)
-    req = service.add_requirement(db, viewer, app_id, data, rules.rules)
-    return {"id": req.id, "application_id": req.application_id}
+@router.post("/grant-applications/{app_id}/requirements", status_code=201, response_model=RequirementCreatedOut)
+def add_requirement(app_id: Id, data: RequirementIn, ctx: ViewerCtx) -> RequirementCreatedOut:
+    service.get_application(ctx, app_id)
+    service.require_manager(ctx)
+    req = service.add_requirement(ctx, app_id, data)
+    return RequirementCreatedOut(id=req.id, application_id=req.application_id)
 
 
-add_transition_route(router, "grant-applications", service.APPLICATION,
-                     lambda db, viewer, obj_id: service.get_application(db, viewer, obj_id),
-                     rules_for=service.remember_rules)
+add_transition_route(router, "grant-applications", service.APPLICATION, service.get_application)
 
 
 # ------------------------------------------------------------------------------- reports
 
-@router.get("/reports")
-def list_reports(params: PageParams = Depends(page_params), application_id: int | None = Query(None, ge=1),
-                 state: str | None = Query(None, max_length=32), owner_id: int | None = Query(None, ge=1),
-                 due_from: date | None = None, due_to: date | None = None,
-                 db: Session = Depends(get_db), viewer: Viewer = Depends(current_viewer)) -> dict:
-    stmt = service.reports_stmt(viewer, application_id, state, owner_id, due_from, due_to)
-    return paginate(db, stmt, params, report_out)
+@router.get("/reports", response_model=Page[ReportOut])
+def list_reports(ctx: ViewerCtx, params: PageParams = Depends(page_params), application_id: QueryId = None,
+                 state: Annotated[Line | None, Query(max_length=32)] = None, owner_id: QueryId = None,
+                 due_from: Day | None = None, due_to: Day | None = None) -> Page[ReportOut]:
+    stmt = service.reports_stmt(ctx, application_id, state, owner_id, due_from, due_to)
+    return Page[ReportOut](**paginate(ctx.session, stmt, params, report_out))
 
 
-@router.get("/reports/{report_id}")
-def get_report(report_id: int, db: Session = Depends(get_db), viewer: Viewer = Depends(current_viewer),
-               rules: RulesInForce = Depends(get_rules)) -> dict:
-    report = service.get_report(db, viewer, report_id)
-    return {**report_out(report), **state_fields(db, report, viewer, rules.rules, service.REPORT)}
+@router.get("/reports/{report_id}", response_model=ReportDetailOut)
+def get_report(report_id: Id, ctx: ViewerCtx) -> ReportDetailOut:
+    report = service.get_report(ctx, report_id)
+    return ReportDetailOut(**report_fields(report), **_allowed(ctx, report, service.REPORT))
 
 
-add_transition_route(router, "reports", service.REPORT,
-                     lambda db, viewer, obj_id: service.get_report(db, viewer, obj_id),
-                     rules_for=service.remember_rules)
+add_transition_route(router, "reports", service.REPORT, service.get_report)

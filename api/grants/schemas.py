@@ -2,10 +2,15 @@
 
 Amounts are dollars as text or numbers: "12 345,67", "12345.67", "12,345.67" and 12345 are
 accepted; "12,34.5", "-5" or "1.234" (three decimals) are refused with a clear message.
+Texts refuse control characters (`api.schemas.Line` / `Text`), ids are 1..2^31-1, dates fall
+between 1900 and 2200: bad input is a 422 naming the field, never a server error.
+
+The `...Out` models are the JSON answers of `api/grants/routes.py`: amounts as decimal
+strings ("8500.50"), moments as ISO 8601 in UTC with their offset, dates as YYYY-MM-DD.
 """
 
 import re
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
@@ -14,12 +19,14 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StringConstraints,
     ValidationInfo,
     field_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from api.grants.models import Anchor, DueRule, Frequency, FunderKind, RequirementKind
+from api.schemas import Day, IdField, Instant, Line, Moment, Text
 
 _FR = re.compile(r"^\d+(,\d{1,2})?$")  # 12345,67 (spaces already removed)
 _DOT = re.compile(r"^\d+(\.\d{1,2})?$")  # 12345.67
@@ -58,66 +65,70 @@ def parse_amount(value: object) -> Decimal | None:
 
 
 Amount = Annotated[Decimal | None, BeforeValidator(parse_amount)]
-Text = Field(default=None, max_length=5000)
+
+
+def line(min_length: int | None = None, max_length: int | None = None):
+    """One line of text with its length limits, checked before the control characters so a
+    too-long value keeps its own error type (`string_too_long`, a message with the limit)."""
+    return Annotated[str, StringConstraints(min_length=min_length, max_length=max_length), *Line.__metadata__]
+
+
+def text(max_length: int):
+    """Several lines of text, at most `max_length` characters."""
+    return Annotated[str, StringConstraints(max_length=max_length), *Text.__metadata__]
 
 
 class Input(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+# --------------------------------------------------------------------------- input
+
 class FunderIn(Input):
-    name: str = Field(min_length=1, max_length=200)
+    name: line(1, 200)
     kind: FunderKind = FunderKind.other
-    contacts: str | None = Text
-    programmes: str | None = Text
+    contacts: text(5000) | None = None
+    programmes: text(5000) | None = None
 
 
 class FunderPatch(Input):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: line(1, 200) | None = None
     kind: FunderKind | None = None
-    contacts: str | None = Text
-    programmes: str | None = Text
-
-
-class FunderOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: int
-    name: str
-    kind: str
-    contacts: str | None
-    programmes: str | None
+    contacts: text(5000) | None = None
+    programmes: text(5000) | None = None
 
 
 class RequirementIn(Input):
     kind: RequirementKind = RequirementKind.other
-    title: str | None = Field(default=None, max_length=200)
+    title: line(max_length=200) | None = None
     due_rule: DueRule = DueRule.fixed
-    due_date: date | None = None
+    due_date: Day | None = None
     anchor: Anchor | None = None
     offset_days: int = Field(default=0, ge=-366, le=3660)
     frequency: Frequency | None = None
-    owner_id: int | None = Field(default=None, ge=1)
+    owner_id: IdField | None = None
     preparation_days: int = Field(default=14, ge=0, le=365)
 
 
 class ApplicationFields(Input):
-    programme: str | None = Field(default=None, max_length=200)
-    owner_id: int | None = Field(default=None, ge=1)
-    partner_ids: list[Annotated[int, Field(ge=1)]] | None = Field(default=None, max_length=100)
+    programme: line(max_length=200) | None = None
+    owner_id: IdField | None = None
+    partner_ids: list[IdField] | None = Field(default=None, max_length=100)
     amount_requested: Amount = None
     amount_awarded: Amount = None
     total_cost: Amount = None
-    application_deadline: datetime | None = None
-    internal_draft_deadline: date | None = None
-    period_start: date | None = None
-    period_end: date | None = None
+    # With its offset, or a wall-clock time in the collective's zone.
+    application_deadline: Moment | None = None
+    internal_draft_deadline: Day | None = None
+    period_start: Day | None = None
+    period_end: Day | None = None
     management_fee: Amount = None
     management_fee_rate: Decimal | None = Field(default=None, ge=0, le=100, decimal_places=2)
-    notes: str | None = Field(default=None, max_length=20_000)
+    notes: text(20_000) | None = None
     # In camera by default (the rules' grants.confidential_category); false makes it visible
     # to staff observers too.
     confidential: bool | None = None
-    submission_decision_id: int | None = Field(default=None, ge=1)
+    submission_decision_id: IdField | None = None
 
     @field_validator("period_end")
     @classmethod
@@ -129,11 +140,95 @@ class ApplicationFields(Input):
 
 
 class ApplicationIn(ApplicationFields):
-    funder_id: int = Field(ge=1)
-    title: str = Field(min_length=1, max_length=300)
+    funder_id: IdField
+    title: line(1, 300)
     requirements: list[RequirementIn] = Field(default=[], max_length=50)
 
 
 class ApplicationPatch(ApplicationFields):
-    funder_id: int | None = Field(default=None, ge=1)
-    title: str | None = Field(default=None, min_length=1, max_length=300)
+    funder_id: IdField | None = None
+    title: line(1, 300) | None = None
+
+
+# --------------------------------------------------------------------------- output
+
+class FunderOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    name: str
+    kind: str
+    contacts: str | None
+    programmes: str | None
+
+
+class ApplicationOut(BaseModel):
+    """A grant application as lists show it."""
+
+    id: int
+    title: str
+    funder_id: int
+    funder: str | None
+    programme: str | None
+    owner_id: int | None
+    partner_ids: list[int]
+    amount_requested: str | None
+    amount_awarded: str | None
+    total_cost: str | None
+    currency: str
+    application_deadline: Instant | None
+    internal_draft_deadline: date | None
+    period_start: date | None
+    period_end: date | None
+    management_fee: str | None  # the amount given, or the rate applied to the amount awarded
+    management_fee_rate: str | None  # percent
+    notes: str | None
+    confidential: bool
+    submission_decision_id: int | None
+    state: str
+    year: int
+
+
+class ApplicationStateOut(ApplicationOut):
+    """An application with the triggers the person may fire from its state."""
+
+    allowed_transitions: list[str]
+
+
+class RequirementOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    kind: str
+    due_rule: str
+    frequency: str | None
+    anchor: str | None
+    offset_days: int
+    due_date: date | None
+    owner_id: int | None
+    preparation_days: int
+
+
+class ApplicationDetailOut(ApplicationStateOut):
+    requirements: list[RequirementOut]
+
+
+class RequirementCreatedOut(BaseModel):
+    id: int
+    application_id: int
+
+
+class ReportOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    application_id: int
+    requirement_id: int | None
+    kind: str
+    sequence: int
+    due_date: date
+    internal_date: date | None
+    owner_id: int | None
+    state: str
+    submitted_at: Instant | None
+
+
+class ReportDetailOut(ReportOut):
+    allowed_transitions: list[str]

@@ -1,9 +1,16 @@
 """Business rules of funders, grant applications and their reporting cycles.
 
-Every state change goes through `workflows.engine.fire`; creations and edits are written
-to the register in the same transaction. Confidentiality: an application is in camera
-(`rules.grants.confidential_category`, body = executive committee) unless it is created
-with `confidential: false`; its reports and deadlines inherit its visibility.
+Every function works in the caller's unit of work (`ctx`, an `api.context.Context`): the
+rules in force, the collective's time zone and the person acting come from it, and nothing
+here commits (the edge does; ids are obtained by flushing). Grants are always judged by the
+rules in force.
+
+Every state change goes through the installed workflow engine (`ctx.registry.engine.fire`);
+the register's hook records it, creations and edits are recorded here, all in the same
+transaction. Confidentiality: an application is in camera (`rules.grants.confidential_category`,
+body = executive committee) unless it is created with `confidential: false`; its
+requirements, reports and deadlines inherit its visibility (see the models' properties).
+`api/grants/area.py` installs the bindings, hooks, deadline providers and the overdue sweep.
 """
 
 import csv
@@ -11,14 +18,13 @@ import io
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from functools import lru_cache
 
-from sqlalchemy import Select, func, or_, select, union_all
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Select, func, select, union_all
+from sqlalchemy.orm import selectinload
 
-from api.access import Viewer
-from api.collective.models import Body, Collective, Organisation, Person, Seat, SeatRole
-from api.errors import Forbidden, Invalid, NotFound
+from api.collective.models import Body, Organisation, Person, Seat, SeatRole
+from api.context import Context
+from api.errors import Conflict, Forbidden, Invalid, NotFound
 from api.grants.models import (
     DueRule,
     Funder,
@@ -27,13 +33,21 @@ from api.grants.models import (
     ReportingRequirement,
 )
 from api.grants.recurrence import due_at, requirement_dates
-from api.grants.schemas import ApplicationIn, ApplicationPatch, FunderIn, FunderPatch, RequirementIn
+from api.grants.schemas import (
+    ApplicationIn,
+    ApplicationPatch,
+    FunderIn,
+    FunderPatch,
+    RequirementIn,
+    parse_amount,
+)
 from api.money import from_cents, to_cents
 from api.register import service as register
-from api.rules.schema import GovernanceRules, WorkflowRules
 from api.timeutil import from_local, local, now
-from notifications.deadlines import Deadline, cancel_deadline, provider, upsert_deadline
-from workflows import engine
+from notifications.deadline import Deadline
+from notifications.deadlines import cancel_deadline, upsert_deadline
+from workflows.engine import Fired
+from workflows.spec import WorkflowRules
 
 APPLICATION = "grant_application"
 REPORT = "report"
@@ -42,53 +56,13 @@ EXECUTIVE = "executive_committee"
 
 # --------------------------------------------------------------------------- rules helpers
 
-def states_before(workflow: WorkflowRules, trigger: str) -> set[str]:
-    """States from which `trigger` can still be reached (its sources and their ancestors)."""
-    found = {s for tr in workflow.transitions if tr.trigger == trigger for s in tr.sources}
-    frontier = set(found)
-    while frontier:
-        new = {s for tr in workflow.transitions if tr.dest in frontier for s in tr.sources} - found
-        found |= new
-        frontier = new
-    return found
-
-
 def award_triggers(workflow: WorkflowRules) -> set[str]:
     """Transitions guarded by `amount_awarded_set` record the amount and create the reports."""
     return {tr.trigger for tr in workflow.transitions if "amount_awarded_set" in tr.conditions}
 
 
-@lru_cache(maxsize=1)
-def _default_rules() -> GovernanceRules:  # pragma: no cover - used outside a request only
-    from api.config import get_settings
-    from api.rules.loader import load_rules
-
-    return load_rules(get_settings().rules_path).rules
-
-
-def _rules_of(obj) -> GovernanceRules:
-    return getattr(obj, "_rules_in_force", None) or _default_rules()
-
-
-def remember_rules(session: Session, obj, rules: GovernanceRules) -> GovernanceRules:
-    """Used as `rules_for` of the transition routes: the after-hooks need the rules too."""
-    obj._rules_in_force = rules
-    return rules
-
-
-def fire(session: Session, obj, trigger: str, actor, rules: GovernanceRules, object_type: str,
-         params: dict | None = None) -> str:
-    remember_rules(session, obj, rules)
-    return engine.fire(session, obj, trigger, actor, rules, object_type, params or {})
-
-
-def timezone(session: Session) -> str:
-    collective = session.get(Collective, 1)
-    return collective.timezone if collective else "America/Toronto"
-
-
-def executive_body_id(session: Session) -> int | None:
-    return session.execute(select(Body.id).where(Body.key == EXECUTIVE)).scalar()
+def executive_body_id(ctx: Context) -> int | None:
+    return ctx.session.execute(select(Body.id).where(Body.key == EXECUTIVE)).scalar()
 
 
 # --------------------------------------------------------------------------- actor roles
@@ -97,124 +71,105 @@ def _person_id(actor) -> int | None:
     return getattr(actor, "id", None)
 
 
-def _has_member_seat(session: Session, person_id: int, body_id: int | None, on: date) -> bool:
+def _has_member_seat(ctx: Context, person_id: int, body_id: int | None) -> bool:
     if body_id is None:
         return False
-    return session.execute(
+    return ctx.session.execute(
         select(Seat.id).where(Seat.person_id == person_id, Seat.body_id == body_id,
-                              Seat.role != SeatRole.staff_observer, Seat.starts_on <= on,
-                              or_(Seat.ends_on.is_(None), Seat.ends_on >= on)).limit(1)
+                              Seat.role != SeatRole.staff_observer, Seat.current_on(ctx.today)).limit(1)
     ).first() is not None
 
 
-def _is_staff_only(session: Session, person_id: int, on: date) -> bool:
-    roles = set(session.execute(
-        select(Seat.role).where(Seat.person_id == person_id, Seat.starts_on <= on,
-                                or_(Seat.ends_on.is_(None), Seat.ends_on >= on))).scalars())
+def _is_staff_only(ctx: Context, person_id: int) -> bool:
+    roles = set(ctx.session.execute(
+        select(Seat.role).where(Seat.person_id == person_id, Seat.current_on(ctx.today))).scalars())
     return bool(roles) and roles <= {SeatRole.staff_observer}
 
 
-def _is_lead(session: Session, person, on: date) -> bool:
+def _is_lead(ctx: Context, person) -> bool:
     """A person of the lead organisation, unless they are staff (observer seats only): the
     coordinator and the workers never act on in-camera funding items."""
     org_id = getattr(person, "organisation_id", None)
     if org_id is None:
         return False
-    org = session.get(Organisation, org_id)
-    return bool(org and org.is_lead) and not _is_staff_only(session, person.id, on)
+    org = ctx.session.get(Organisation, org_id)
+    return bool(org and org.is_lead) and not _is_staff_only(ctx, person.id)
 
 
-def _roles(session: Session, owner_id: int | None, body_id: int | None, actor) -> set[str]:
+def _roles(ctx: Context, owner_id: int | None, body_id: int | None, actor) -> set[str]:
     pid = _person_id(actor)
     if pid is None:
         return set()
-    today = local(now(), timezone(session)).date()
     roles: set[str] = set()
     if owner_id is not None and owner_id == pid:
         roles.add("owner")
-    if _is_lead(session, actor, today):
+    if _is_lead(ctx, actor):
         roles.add("lead")
-    if _has_member_seat(session, pid, body_id or executive_body_id(session), today):
+    if _has_member_seat(ctx, pid, body_id or executive_body_id(ctx)):
         roles.add("member")
     return roles
 
 
-def application_roles(session: Session, app: GrantApplication, actor) -> set[str]:
-    return _roles(session, app.owner_id, app.body_id, actor)
+def application_roles(ctx: Context, app: GrantApplication, actor) -> set[str]:
+    return _roles(ctx, app.owner_id, app.body_id, actor)
 
 
-def report_roles(session: Session, report: Report, actor) -> set[str]:
+def report_roles(ctx: Context, report: Report, actor) -> set[str]:
     app = report.application
-    roles = _roles(session, report.owner_id, app.body_id, actor)
+    roles = _roles(ctx, report.owner_id, app.body_id, actor)
     if app.owner_id is not None and app.owner_id == _person_id(actor):
         roles.add("owner")  # the grant's owner answers for its reports too
     return roles
 
 
-def may_manage(session: Session, viewer: Viewer) -> bool:
+def may_manage(ctx: Context) -> bool:
     """Create and edit funders and applications: admins, the lead organisation, CE members."""
+    viewer = ctx.viewer
     if viewer.is_admin:
         return True
-    body_id = executive_body_id(session)
-    return (body_id in viewer.member_body_ids) or _is_lead(session, viewer.person, viewer.today)
+    body_id = executive_body_id(ctx)
+    return (body_id in viewer.member_body_ids) or _is_lead(ctx, viewer.person)
 
 
-def require_manager(session: Session, viewer: Viewer) -> None:
-    if not may_manage(session, viewer):
+def require_manager(ctx: Context) -> None:
+    if not may_manage(ctx):
         raise Forbidden("grants.error.not_allowed")
 
 
 # --------------------------------------------------------------------------- workflow hooks
 
-def _after_application(session: Session, app: GrantApplication, trigger: str, source: str,
-                       dest: str, actor, params: dict) -> None:
-    rules = _rules_of(app)
-    workflow = rules.workflows[APPLICATION]
-    if trigger in award_triggers(workflow):
-        raw = params.get("amount_awarded")
+def after_application(ctx: Context, fired: Fired) -> None:
+    """After each transition of an application: the amount awarded and the reports when it is
+    awarded, its open/closed flags, its deadlines."""
+    app: GrantApplication = fired.obj
+    workflow = ctx.rules.workflows[APPLICATION]
+    if fired.trigger in award_triggers(workflow):
+        raw = fired.params.get("amount_awarded")
         if raw is not None:
-            from api.grants.schemas import parse_amount
-
             app.amount_awarded_cents = to_cents(parse_amount(raw))
-        generate_reports(session, app, rules)
-    refresh_application_flags(app, rules)
-    sync_application_deadlines(session, app)
+        generate_reports(ctx, app)
+    refresh_application_flags(ctx, app)
+    sync_application_deadlines(ctx, app)
 
 
-def _after_report(session: Session, report: Report, trigger: str, source: str, dest: str,
-                  actor, params: dict) -> None:
-    rules = _rules_of(report)
-    workflow = rules.workflows[REPORT]
-    report.deadline_open = dest in states_before(workflow, "submit")
+def after_report(ctx: Context, fired: Fired) -> None:
+    """After each transition of a report: its deadline flag, its moments, its reminders."""
+    report: Report = fired.obj
+    workflow = ctx.rules.workflows[REPORT]
+    report.deadline_open = fired.dest in workflow.states_before("submit")
     if not report.deadline_open and report.submitted_at is None:
         report.submitted_at = now()
-    if dest in workflow.final:
+    if fired.dest in workflow.final:
         report.accepted_at = now()
-    if dest in {tr.dest for tr in workflow.transitions if tr.trigger == "mark_overdue"}:
+    if fired.dest in workflow.dests_of("mark_overdue"):
         report.overdue_at = now()
-    sync_report_deadline(session, report)
+    sync_report_deadline(ctx, report)
 
 
-def refresh_application_flags(app: GrantApplication, rules: GovernanceRules) -> None:
-    workflow = rules.workflows[APPLICATION]
-    app.deadline_open = app.state in states_before(workflow, "submit")
-    app.draft_open = app.state in states_before(workflow, "send_to_review")
-
-
-engine.bind(engine.Binding(
-    object_type=APPLICATION,
-    workflow_name=lambda obj: APPLICATION,
-    actor_roles=application_roles,
-    visibility=lambda obj: (obj.confidential_category, obj.body_id),
-    after=[_after_application],
-))
-engine.bind(engine.Binding(
-    object_type=REPORT,
-    workflow_name=lambda obj: REPORT,
-    actor_roles=report_roles,
-    visibility=lambda obj: (obj.application.confidential_category, obj.application.body_id),
-    after=[_after_report],
-))
+def refresh_application_flags(ctx: Context, app: GrantApplication) -> None:
+    workflow = ctx.rules.workflows[APPLICATION]
+    app.deadline_open = app.state in workflow.states_before("submit")
+    app.draft_open = app.state in workflow.states_before("send_to_review")
 
 
 # --------------------------------------------------------------------------- funders
@@ -226,52 +181,46 @@ def _snap(obj, fields: Iterable[str]) -> dict:
     return {f: getattr(obj, f) for f in fields}
 
 
-def get_funder(session: Session, funder_id: int) -> Funder:
-    funder = session.get(Funder, funder_id)
+def get_funder(ctx: Context, funder_id: int) -> Funder:
+    funder = ctx.session.get(Funder, funder_id)
     if funder is None:
         raise NotFound("grants.error.funder_not_found")
     return funder
 
 
-def create_funder(session: Session, data: FunderIn, actor_id: int | None) -> Funder:
+def create_funder(ctx: Context, data: FunderIn) -> Funder:
     funder = Funder(**data.model_dump())
-    session.add(funder)
-    session.flush()
-    register.record(session, action="funder.created", object_type="funder", object_id=funder.id,
-                    actor_id=actor_id, after=_snap(funder, FUNDER_FIELDS))
-    session.commit()
+    ctx.session.add(funder)
+    ctx.session.flush()
+    register.record_for(ctx, funder, "funder.created", object_type="funder", after=_snap(funder, FUNDER_FIELDS))
     return funder
 
 
-def update_funder(session: Session, funder_id: int, data: FunderPatch, actor_id: int | None) -> Funder:
-    funder = get_funder(session, funder_id)
+def update_funder(ctx: Context, funder_id: int, data: FunderPatch) -> Funder:
+    funder = get_funder(ctx, funder_id)
     before = _snap(funder, FUNDER_FIELDS)
     for key, value in data.model_dump(exclude_unset=True).items():
         if key in ("name", "kind") and value is None:
             raise Invalid("error.required", field=key)
         setattr(funder, key, value)
-    register.record(session, action="funder.updated", object_type="funder", object_id=funder.id,
-                    actor_id=actor_id, before=before, after=_snap(funder, FUNDER_FIELDS))
-    session.commit()
+    register.record_for(ctx, funder, "funder.updated", object_type="funder", before=before,
+                        after=_snap(funder, FUNDER_FIELDS))
     return funder
 
 
-def delete_funder(session: Session, funder_id: int, actor_id: int | None) -> None:
-    funder = get_funder(session, funder_id)
-    used = session.execute(select(GrantApplication.id).where(GrantApplication.funder_id == funder.id)
-                           .limit(1)).first()
+def delete_funder(ctx: Context, funder_id: int) -> None:
+    funder = get_funder(ctx, funder_id)
+    used = ctx.session.execute(select(GrantApplication.id).where(GrantApplication.funder_id == funder.id)
+                               .limit(1)).first()
     if used:
-        from api.errors import Conflict
-
         raise Conflict("grants.error.funder_in_use")
-    register.record(session, action="funder.deleted", object_type="funder", object_id=funder.id,
-                    actor_id=actor_id, before=_snap(funder, FUNDER_FIELDS))
-    session.delete(funder)
-    session.commit()
+    register.record_for(ctx, funder, "funder.deleted", object_type="funder", before=_snap(funder, FUNDER_FIELDS))
+    ctx.session.delete(funder)
+    ctx.session.flush()
 
 
-def list_funders(session: Session) -> list[Funder]:
-    return list(session.execute(select(Funder).order_by(Funder.name)).scalars())
+def list_funders(ctx: Context) -> list[Funder]:
+    return list(ctx.session.execute(select(Funder).order_by(Funder.name)).scalars())
 
 
 # --------------------------------------------------------------------------- applications
@@ -282,9 +231,10 @@ APP_FIELDS = ["funder_id", "programme", "title", "owner_id", "amount_requested_c
               "management_fee_rate_bp", "confidential_category", "submission_decision_id"]
 
 
-def get_application(session: Session, viewer: Viewer | None, app_id: int) -> GrantApplication:
-    """Unknown and invisible ids are both 404."""
-    app = session.get(GrantApplication, app_id)
+def get_application(ctx: Context, app_id: int) -> GrantApplication:
+    """Unknown ids and ids the viewer may not see are both 404 (no viewer: the system)."""
+    app = ctx.session.get(GrantApplication, app_id)
+    viewer = ctx.viewer
     if app is None or (viewer is not None and not viewer.can_see(app.confidential_category, app.body_id)):
         raise NotFound("grants.error.application_not_found")
     return app
@@ -294,7 +244,8 @@ def _cents(value: Decimal | None) -> int | None:
     return None if value is None else to_cents(value)
 
 
-def _check_refs(session: Session, values: dict) -> None:
+def _check_refs(ctx: Context, values: dict) -> None:
+    session = ctx.session
     if values.get("funder_id") is not None and session.get(Funder, values["funder_id"]) is None:
         raise Invalid("grants.error.funder_not_found", field="funder_id")
     if values.get("owner_id") is not None:
@@ -308,9 +259,10 @@ def _check_refs(session: Session, values: dict) -> None:
             raise Invalid("error.organisation_not_found", field="partner_ids")
 
 
-def _apply(session: Session, app: GrantApplication, values: dict, rules: GovernanceRules) -> None:
+def _apply(ctx: Context, app: GrantApplication, values: dict) -> None:
     money = {"amount_requested": "amount_requested_cents", "amount_awarded": "amount_awarded_cents",
              "total_cost": "total_cost_cents", "management_fee": "management_fee_cents"}
+    tz = ctx.tz
     for key, value in values.items():
         if key in money:
             cents = _cents(value)
@@ -321,65 +273,59 @@ def _apply(session: Session, app: GrantApplication, values: dict, rules: Governa
             app.management_fee_rate_bp = None if value is None else int(Decimal(value) * 100)
         elif key == "partner_ids":
             ids = sorted(set(value or []))
-            app.partners = list(session.execute(
+            app.partners = list(ctx.session.execute(
                 select(Organisation).where(Organisation.id.in_(ids))).scalars()) if ids else []
         elif key == "confidential":
             if value is not None:
-                app.confidential_category = rules.grants.confidential_category if value else None
+                app.confidential_category = ctx.rules.grants.confidential_category if value else None
         elif key == "requirements":
             continue
         elif key in ("title", "funder_id") and value is None:
             raise Invalid("error.required", field=key)
         elif key == "application_deadline" and value is not None and value.tzinfo is None:
             # A time without a zone is a wall-clock time in the collective's zone.
-            app.application_deadline = from_local(value, timezone(session))
+            app.application_deadline = from_local(value, tz)
         else:
             setattr(app, key, value)
     if app.period_start and app.period_end and app.period_end < app.period_start:
         raise Invalid("grants.error.end_before_start", field="period_end")
-    tz = timezone(session)
     anchor = app.application_deadline and local(app.application_deadline, tz).date()
     app.year = (anchor or app.period_start or local(app.created_at or now(), tz).date()).year
 
 
-def create_application(session: Session, data: ApplicationIn, viewer: Viewer,
-                       rules: GovernanceRules) -> GrantApplication:
+def create_application(ctx: Context, data: ApplicationIn) -> GrantApplication:
+    """A new application owned by the person acting, in the workflow's initial state."""
     values = data.model_dump(exclude_unset=True)
-    _check_refs(session, values)
-    workflow = rules.workflows[APPLICATION]
-    app = GrantApplication(state=workflow.initial, body_id=executive_body_id(session),
+    _check_refs(ctx, values)
+    rules = ctx.rules
+    app = GrantApplication(state=rules.workflows[APPLICATION].initial, body_id=executive_body_id(ctx),
                            confidential_category=rules.grants.confidential_category,
-                           owner_id=viewer.id, created_at=now())
-    _apply(session, app, values, rules)
-    refresh_application_flags(app, rules)
-    session.add(app)
-    session.flush()
+                           owner_id=ctx.actor_id, created_at=now())
+    _apply(ctx, app, values)
+    refresh_application_flags(ctx, app)
+    ctx.session.add(app)
+    ctx.session.flush()
     for i, req in enumerate(data.requirements):
-        _add_requirement(session, app, req, i)
-    register.record(session, action="grant_application.created", object_type=APPLICATION,
-                    object_id=app.id, actor_id=viewer.id, after=_snap(app, APP_FIELDS),
-                    confidential_category=app.confidential_category, body_id=app.body_id)
-    sync_application_deadlines(session, app)
-    session.commit()
+        _add_requirement(ctx, app, req, i)
+    register.record_for(ctx, app, "grant_application.created", object_type=APPLICATION,
+                        after=_snap(app, APP_FIELDS))
+    sync_application_deadlines(ctx, app)
     return app
 
 
-def update_application(session: Session, app_id: int, data: ApplicationPatch, viewer: Viewer,
-                       rules: GovernanceRules) -> GrantApplication:
-    app = get_application(session, viewer, app_id)
+def update_application(ctx: Context, app_id: int, data: ApplicationPatch) -> GrantApplication:
+    app = get_application(ctx, app_id)
     values = data.model_dump(exclude_unset=True)
-    _check_refs(session, values)
+    _check_refs(ctx, values)
     before = _snap(app, APP_FIELDS)
-    _apply(session, app, values, rules)
-    register.record(session, action="grant_application.updated", object_type=APPLICATION,
-                    object_id=app.id, actor_id=viewer.id, before=before, after=_snap(app, APP_FIELDS),
-                    confidential_category=app.confidential_category, body_id=app.body_id)
-    sync_application_deadlines(session, app)
-    session.commit()
+    _apply(ctx, app, values)
+    register.record_for(ctx, app, "grant_application.updated", object_type=APPLICATION, before=before,
+                        after=_snap(app, APP_FIELDS))
+    sync_application_deadlines(ctx, app)
     return app
 
 
-def _add_requirement(session: Session, app: GrantApplication, data: RequirementIn, index: int) -> ReportingRequirement:
+def _add_requirement(ctx: Context, app: GrantApplication, data: RequirementIn, index: int) -> ReportingRequirement:
     where = f"requirements.{index}"
     if data.due_rule == DueRule.fixed and data.due_date is None:
         raise Invalid("error.required", field=f"{where}.due_date")
@@ -387,35 +333,32 @@ def _add_requirement(session: Session, app: GrantApplication, data: RequirementI
         raise Invalid("error.required", field=f"{where}.anchor")
     if data.due_rule == DueRule.recurring and data.frequency is None:
         raise Invalid("error.required", field=f"{where}.frequency")
-    if data.owner_id is not None and session.get(Person, data.owner_id) is None:
+    if data.owner_id is not None and ctx.session.get(Person, data.owner_id) is None:
         raise Invalid("error.person_not_found", field=f"{where}.owner_id")
     req = ReportingRequirement(application_id=app.id, **data.model_dump())
-    session.add(req)
-    session.flush()
+    ctx.session.add(req)
+    ctx.session.flush()
     return req
 
 
-def add_requirement(session: Session, viewer: Viewer, app_id: int, data: RequirementIn,
-                    rules: GovernanceRules) -> ReportingRequirement:
-    app = get_application(session, viewer, app_id)
-    req = _add_requirement(session, app, data, 0)
-    register.record(session, action="grant_requirement.created", object_type="grant_requirement",
-                    object_id=req.id, actor_id=viewer.id,
-                    after=_snap(req, ["application_id", "kind", "due_rule", "due_date", "anchor",
-                                      "offset_days", "frequency", "owner_id"]),
-                    confidential_category=app.confidential_category, body_id=app.body_id)
-    workflow = rules.workflows[APPLICATION]
-    before_award = set().union(*(states_before(workflow, t) for t in award_triggers(workflow)))
+def add_requirement(ctx: Context, app_id: int, data: RequirementIn) -> ReportingRequirement:
+    app = get_application(ctx, app_id)
+    req = _add_requirement(ctx, app, data, 0)
+    register.record_for(ctx, req, "grant_requirement.created", object_type="grant_requirement",
+                        after=_snap(req, ["application_id", "kind", "due_rule", "due_date", "anchor",
+                                          "offset_days", "frequency", "owner_id"]))
+    workflow = ctx.rules.workflows[APPLICATION]
+    before_award = set().union(*(workflow.states_before(t) for t in award_triggers(workflow)))
     if app.amount_awarded_cents and app.state not in before_award:
-        generate_reports(session, app, rules)  # already awarded: its instances now
-    session.commit()
+        generate_reports(ctx, app)  # already awarded: its instances now
     return req
 
 
-def application_filters(stmt: Select, viewer: Viewer, funder_id: int | None = None,
+def application_filters(stmt: Select, ctx: Context, funder_id: int | None = None,
                         owner_id: int | None = None, state: str | None = None,
                         year: int | None = None, q: str | None = None) -> Select:
-    stmt = stmt.where(viewer.visible(GrantApplication.confidential_category, GrantApplication.body_id))
+    """`stmt` restricted to the applications the viewer sees, filtered."""
+    stmt = stmt.where(ctx.viewer.visible(GrantApplication.confidential_category, GrantApplication.body_id))
     if funder_id:
         stmt = stmt.where(GrantApplication.funder_id == funder_id)
     if owner_id:
@@ -429,26 +372,26 @@ def application_filters(stmt: Select, viewer: Viewer, funder_id: int | None = No
     return stmt
 
 
-def list_stmt(viewer: Viewer, **filters) -> Select:
+def list_stmt(ctx: Context, **filters) -> Select:
     stmt = select(GrantApplication).options(selectinload(GrantApplication.funder),
                                             selectinload(GrantApplication.owner))
-    return application_filters(stmt, viewer, **filters).order_by(
+    return application_filters(stmt, ctx, **filters).order_by(
         GrantApplication.year.desc(), GrantApplication.application_deadline.desc(), GrantApplication.id.desc())
 
 
 PipelineCard = tuple  # (id, title, state, funder, amount_requested_cents, amount_awarded_cents, deadline)
 
 
-def pipeline(session: Session, viewer: Viewer, rules: GovernanceRules, per_column: int = 20,
-             per_final_column: int = 5, **filters) -> list[dict]:
+def pipeline(ctx: Context, per_column: int = 20, per_final_column: int = 5, **filters) -> list[dict]:
     """Columns by state (the rules' order), each with its count and its first cards.
 
     One grouped count, then one UNION ALL of small per-state queries that each walk the
     (state, application_deadline) index with a LIMIT: never the whole history, and only the
     columns a card shows. Final columns (closed, declined...) show fewer cards."""
-    workflow = rules.workflows[APPLICATION]
+    session = ctx.session
+    workflow = ctx.rules.workflows[APPLICATION]
     counts = dict(session.execute(application_filters(
-        select(GrantApplication.state, func.count()).group_by(GrantApplication.state), viewer, **filters)).all())
+        select(GrantApplication.state, func.count()).group_by(GrantApplication.state), ctx, **filters)).all())
     parts = []
     for state in workflow.states:
         if not counts.get(state):
@@ -458,7 +401,7 @@ def pipeline(session: Session, viewer: Viewer, rules: GovernanceRules, per_colum
             select(GrantApplication.id, GrantApplication.title, GrantApplication.state,
                    Funder.name.label("funder"), GrantApplication.amount_requested_cents,
                    GrantApplication.amount_awarded_cents, GrantApplication.application_deadline)
-            .join(Funder, Funder.id == GrantApplication.funder_id), viewer, **filters)
+            .join(Funder, Funder.id == GrantApplication.funder_id), ctx, **filters)
             .where(GrantApplication.state == state)
             .order_by(GrantApplication.application_deadline.desc(), GrantApplication.id.desc())
             .limit(limit).subquery()))
@@ -480,12 +423,13 @@ CSV_COLUMNS = ["id", "title", "funder", "programme", "state", "owner", "amount_r
                "period_end", "year"]
 
 
-def export_csv(session: Session, viewer: Viewer, **filters) -> str:
+def export_csv(ctx: Context, **filters) -> str:
+    """The applications the viewer sees (filtered), deadlines in the collective's zone."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
-    tz = timezone(session)
-    for app in session.execute(list_stmt(viewer, **filters)).scalars():
+    tz = ctx.tz
+    for app in ctx.session.execute(list_stmt(ctx, **filters)).scalars():
         writer.writerow([_safe_cell(v) for v in [
             app.id, app.title, app.funder.name, app.programme, app.state,
             app.owner.name if app.owner else "", from_cents(app.amount_requested_cents or 0),
@@ -506,11 +450,21 @@ def management_fee_cents(app: GrantApplication) -> int | None:
     return None
 
 
+def grant_totals(ctx: Context, **filters) -> tuple[int, int]:
+    """Awarded and total cost, in cents, of the applications the viewer sees (filtered)."""
+    row = ctx.session.execute(application_filters(
+        select(func.coalesce(func.sum(GrantApplication.amount_awarded_cents), 0),
+               func.coalesce(func.sum(GrantApplication.total_cost_cents), 0)), ctx,
+        **filters)).one()
+    return int(row[0]), int(row[1])
+
+
 # --------------------------------------------------------------------------- reports
 
-def generate_reports(session: Session, app: GrantApplication, rules: GovernanceRules) -> list[Report]:
+def generate_reports(ctx: Context, app: GrantApplication) -> list[Report]:
     """Report instances of every requirement that has none yet (awarding, or a late addition)."""
-    initial = rules.workflows[REPORT].initial
+    session = ctx.session
+    initial = ctx.rules.workflows[REPORT].initial
     created: list[Report] = []
     for req in session.execute(select(ReportingRequirement)
                                .where(ReportingRequirement.application_id == app.id)).scalars():
@@ -529,23 +483,26 @@ def generate_reports(session: Session, app: GrantApplication, rules: GovernanceR
             created.append(report)
     session.flush()
     for report in created:
-        sync_report_deadline(session, report)
+        sync_report_deadline(ctx, report)
     return created
 
 
-def get_report(session: Session, viewer: Viewer | None, report_id: int) -> Report:
-    report = session.get(Report, report_id)
+def get_report(ctx: Context, report_id: int) -> Report:
+    """Unknown ids and ids the viewer may not see are both 404 (no viewer: the system)."""
+    report = ctx.session.get(Report, report_id)
+    viewer = ctx.viewer
     if report is None or (viewer is not None and not viewer.can_see(
-            report.application.confidential_category, report.application.body_id)):
+            report.confidential_category, report.body_id)):
         raise NotFound("grants.error.report_not_found")
     return report
 
 
-def reports_stmt(viewer: Viewer, application_id: int | None = None, state: str | None = None,
+def reports_stmt(ctx: Context, application_id: int | None = None, state: str | None = None,
                  owner_id: int | None = None, due_from: date | None = None,
                  due_to: date | None = None) -> Select:
+    """The reports the viewer sees, filtered, by due date."""
     stmt = (select(Report).join(GrantApplication, Report.application_id == GrantApplication.id)
-            .where(viewer.visible(GrantApplication.confidential_category, GrantApplication.body_id))
+            .where(ctx.viewer.visible(GrantApplication.confidential_category, GrantApplication.body_id))
             .options(selectinload(Report.application)))
     if application_id:
         stmt = stmt.where(Report.application_id == application_id)
@@ -560,14 +517,15 @@ def reports_stmt(viewer: Viewer, application_id: int | None = None, state: str |
     return stmt.order_by(Report.due_date, Report.id)
 
 
-def mark_overdue_reports(session: Session, at: datetime | None = None,
-                         rules: GovernanceRules | None = None) -> int:
-    """Fire `mark_overdue` (as the system) on every report whose due date has passed without
-    submission. Idempotent: a report already overdue is no longer a source of the trigger,
-    and on PostgreSQL concurrent sweeps skip each other's rows (FOR UPDATE SKIP LOCKED)."""
-    rules = rules or _default_rules()
+def mark_overdue_reports(ctx: Context, at: datetime | None = None) -> int:
+    """Fire `mark_overdue` (as the system) on every report whose due date, in the collective's
+    zone, has passed without submission. Idempotent: a report already overdue is no longer a
+    source of the trigger, and on PostgreSQL concurrent sweeps skip each other's rows
+    (FOR UPDATE SKIP LOCKED). Flushes only: the unit of work commits."""
+    session = ctx.session
+    rules = ctx.rules
     at = at or now()
-    today = local(at, timezone(session)).date()
+    today = local(at, ctx.tz).date()
     sources = {s for tr in rules.workflows[REPORT].transitions if tr.trigger == "mark_overdue"
                for s in tr.sources}
     stmt = (select(Report).where(Report.deadline_open.is_(True), Report.due_date < today,
@@ -576,21 +534,15 @@ def mark_overdue_reports(session: Session, at: datetime | None = None,
         stmt = stmt.with_for_update(skip_locked=True, of=Report)
     count = 0
     for report in session.execute(stmt).scalars().all():
-        fire(session, report, "mark_overdue", None, rules, REPORT)
+        ctx.registry.engine.fire(ctx, report, "mark_overdue", None, rules, REPORT)
         count += 1
-    session.commit()
+    session.flush()
     return count
 
 
-try:  # the reminders area's scheduler runs every registered sweep at each tick
-    from notifications.sweeps import sweep
-except ImportError:  # pragma: no cover - the reminders area is not installed
-    sweep = None
-
-if sweep is not None:
-    @sweep("grants_mark_overdue_reports")
-    def _overdue_sweep(session: Session, at: datetime) -> int:
-        return mark_overdue_reports(session, at)
+def overdue_sweep(ctx: Context, at: datetime) -> int:
+    """The scheduler's sweep (installed as "grants_mark_overdue_reports")."""
+    return mark_overdue_reports(ctx, at)
 
 
 # --------------------------------------------------------------------------- deadlines
@@ -604,24 +556,24 @@ def _title(app: GrantApplication, fr: str, en: str) -> tuple[str, str]:
     return f"{fr} — {_short(app.title)}", f"{en} — {_short(app.title)}"
 
 
-def _partner_people(session: Session, app: GrantApplication) -> set[int]:
+def _partner_people(ctx: Context, app: GrantApplication) -> set[int]:
     org_ids = [o.id for o in app.partners]
     if not org_ids:
         return set()
-    return set(session.execute(select(Person.id).where(Person.organisation_id.in_(org_ids),
-                                                       Person.is_active.is_(True))).scalars())
+    return set(ctx.session.execute(select(Person.id).where(Person.organisation_id.in_(org_ids),
+                                                           Person.is_active.is_(True))).scalars())
 
 
-def application_deadline(session: Session, app: GrantApplication, with_people: bool = True) -> Deadline:
+def application_deadline(ctx: Context, app: GrantApplication, with_people: bool = True) -> Deadline:
     fr, en = _title(app, "Dépôt de la demande", "Application deadline")
-    people = ({app.owner_id} if app.owner_id else set()) | (_partner_people(session, app) if with_people else set())
+    people = ({app.owner_id} if app.owner_id else set()) | (_partner_people(ctx, app) if with_people else set())
     return Deadline(kind="grant_application_deadline", object_type=APPLICATION, object_id=app.id,
                     due_at=app.application_deadline, title_fr=fr, title_en=en, path=f"/grants/{app.id}",
                     recipient_ids=frozenset(people), confidential_category=app.confidential_category,
                     body_id=app.body_id)
 
 
-def draft_deadline(session: Session, app: GrantApplication, tz: str) -> Deadline:
+def draft_deadline(app: GrantApplication, tz: str) -> Deadline:
     fr, en = _title(app, "Brouillon interne", "Internal draft")
     return Deadline(kind="grant_internal_draft", object_type=APPLICATION, object_id=app.id,
                     due_at=due_at(app.internal_draft_deadline, tz), title_fr=fr, title_en=en,
@@ -646,23 +598,23 @@ def report_deadline(report: Report, tz: str) -> Deadline:
                     confidential_category=app.confidential_category, body_id=app.body_id, all_day=True)
 
 
-def sync_application_deadlines(session: Session, app: GrantApplication) -> None:
-    session.flush()
+def sync_application_deadlines(ctx: Context, app: GrantApplication) -> None:
+    ctx.session.flush()
     if app.application_deadline is not None and app.deadline_open:
-        upsert_deadline(session, application_deadline(session, app))
+        upsert_deadline(ctx, application_deadline(ctx, app))
     else:
-        cancel_deadline(session, "grant_application_deadline", APPLICATION, app.id)
+        cancel_deadline(ctx, "grant_application_deadline", APPLICATION, app.id)
     if app.internal_draft_deadline is not None and app.draft_open:
-        upsert_deadline(session, draft_deadline(session, app, timezone(session)))
+        upsert_deadline(ctx, draft_deadline(app, ctx.tz))
     else:
-        cancel_deadline(session, "grant_internal_draft", APPLICATION, app.id)
+        cancel_deadline(ctx, "grant_internal_draft", APPLICATION, app.id)
 
 
-def sync_report_deadline(session: Session, report: Report) -> None:
+def sync_report_deadline(ctx: Context, report: Report) -> None:
     if report.deadline_open:
-        upsert_deadline(session, report_deadline(report, timezone(session)))
+        upsert_deadline(ctx, report_deadline(report, ctx.tz))
     else:
-        cancel_deadline(session, "report_due", REPORT, report.id)
+        cancel_deadline(ctx, "report_due", REPORT, report.id)
 
 
 def _dates(start: datetime, end: datetime, tz: str) -> tuple[date, date]:
@@ -673,11 +625,11 @@ _APP_COLS = (GrantApplication.id, GrantApplication.title, GrantApplication.owner
              GrantApplication.confidential_category, GrantApplication.body_id)
 
 
-@provider("grant_application_deadline")
-def _application_deadlines(session: Session, start: datetime, end: datetime) -> list[Deadline]:
-    """Open application deadlines in [start, end); recipients are the owners (the reminders
-    get the partners' people from `sync_application_deadlines`)."""
-    rows = session.execute(
+def application_deadlines(ctx: Context, start: datetime, end: datetime) -> list[Deadline]:
+    """Provider "grant_application_deadline": open application deadlines in [start, end);
+    recipients are the owners (the reminders get the partners' people from
+    `sync_application_deadlines`)."""
+    rows = ctx.session.execute(
         select(*_APP_COLS, GrantApplication.application_deadline)
         .where(GrantApplication.deadline_open.is_(True), GrantApplication.application_deadline >= start,
                GrantApplication.application_deadline < end)).all()
@@ -688,11 +640,11 @@ def _application_deadlines(session: Session, start: datetime, end: datetime) -> 
                      confidential_category=r.confidential_category, body_id=r.body_id) for r in rows]
 
 
-@provider("grant_internal_draft")
-def _draft_deadlines(session: Session, start: datetime, end: datetime) -> list[Deadline]:
-    tz = timezone(session)
+def draft_deadlines(ctx: Context, start: datetime, end: datetime) -> list[Deadline]:
+    """Provider "grant_internal_draft": internal draft dates (all day) in [start, end)."""
+    tz = ctx.tz
     first, last = _dates(start, end, tz)
-    rows = session.execute(
+    rows = ctx.session.execute(
         select(*_APP_COLS, GrantApplication.internal_draft_deadline)
         .where(GrantApplication.draft_open.is_(True), GrantApplication.internal_draft_deadline >= first,
                GrantApplication.internal_draft_deadline < last)).all()
@@ -706,11 +658,11 @@ def _draft_deadlines(session: Session, start: datetime, end: datetime) -> list[D
     return [d for d in found if start <= d.due_at < end]
 
 
-@provider("report_due")
-def _report_deadlines(session: Session, start: datetime, end: datetime) -> list[Deadline]:
-    tz = timezone(session)
+def report_deadlines(ctx: Context, start: datetime, end: datetime) -> list[Deadline]:
+    """Provider "report_due": open reports (all day) due in [start, end)."""
+    tz = ctx.tz
     first, last = _dates(start, end, tz)
-    rows = session.execute(
+    rows = ctx.session.execute(
         select(Report.id, Report.kind, Report.due_date, Report.owner_id, GrantApplication.title,
                GrantApplication.confidential_category, GrantApplication.body_id)
         .join(GrantApplication, Report.application_id == GrantApplication.id)
@@ -725,13 +677,3 @@ def _report_deadlines(session: Session, start: datetime, end: datetime) -> list[
                               confidential_category=r.confidential_category, body_id=r.body_id,
                               all_day=True))
     return [d for d in found if start <= d.due_at < end]
-
-
-def grant_totals(session: Session, viewer: Viewer, **filters) -> tuple[int, int]:
-    """Awarded and total cost, in cents, of the applications the viewer sees (filtered)."""
-    row = session.execute(application_filters(
-        select(func.coalesce(func.sum(GrantApplication.amount_awarded_cents), 0),
-               func.coalesce(func.sum(GrantApplication.total_cost_cents), 0)), viewer,
-        **filters)).one()
-    return int(row[0]), int(row[1])
-

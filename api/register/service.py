@@ -91,6 +91,41 @@ def record(
     return event
 
 
+def scope_of(obj: Any) -> tuple[str | None, int | None]:
+    """(confidential category, body) of an object, as its model declares them."""
+    return getattr(obj, "confidential_category", None), getattr(obj, "body_id", None)
+
+
+def record_for(ctx: Any, obj: Any, action: str, *, object_type: str, before: dict | None = None,
+               after: dict | None = None, actor_id: int | None | bool = True,
+               rules_version_id: int | None = None) -> RegisterEvent:
+    """Append an event about `obj`, its visibility taken from the object itself.
+
+    `actor_id=True` (the default) means the person of the unit of work (`ctx.actor_id`)."""
+    category, body_id = scope_of(obj)
+    return record(ctx.session, action=action, object_type=object_type, object_id=obj.id,
+                  actor_id=ctx.actor_id if actor_id is True else actor_id, before=before,
+                  after=after, confidential_category=category, body_id=body_id,
+                  rules_version_id=rules_version_id)
+
+
+def on_transition(ctx: Any, fired: Any) -> None:
+    """The workflow engine's hook for every transition: its event, in the same transaction.
+
+    The rules version is the object's own (a decision's opening version) or, for an object
+    judged by the rules in force, the version in force."""
+    obj = fired.obj
+    version = getattr(obj, "rules_version_id", False)
+    record_for(ctx, obj, f"{fired.object_type}.{fired.trigger}", object_type=fired.object_type,
+               actor_id=getattr(fired.actor, "id", None), before={"state": fired.source},
+               after={"state": fired.dest, **{k: v for k, v in fired.params.items() if _is_scalar(v)}},
+               rules_version_id=None if version is False else (version or ctx.rules_version_id))
+
+
+def _is_scalar(value: Any) -> bool:
+    return isinstance(value, str | int | float | bool) or value is None
+
+
 @dataclass
 class VerifyResult:
     ok: bool

@@ -73,14 +73,9 @@ def _extra_key_line(node: yaml.Node | None, path: tuple) -> int:
     return _line_of(node, path)
 
 
-def _known_guards() -> set[str]:
-    from workflows.guards import registered_guards
-
-    return registered_guards()
-
-
-def parse_rules(text: str, file: str = "governance_rules.yaml", check_guards: bool = True
+def parse_rules(text: str, file: str = "governance_rules.yaml", known_guards: set[str] | None = None
                 ) -> GovernanceRules:
+    """Parse and check a rules text; guard names are checked when `known_guards` is given."""
     try:
         node = yaml.compose(text)
         data = yaml.safe_load(text)
@@ -109,7 +104,7 @@ def parse_rules(text: str, file: str = "governance_rules.yaml", check_guards: bo
                 message = f"{where}: {err['msg']}"
             errors.append(RuleError(file, line, message))
         raise RulesInvalid(sorted(errors, key=lambda e: e.line)) from exc
-    problems = cross_check(rules, _known_guards() if check_guards else None)
+    problems = cross_check(rules, known_guards)
     if problems:
         errors = [
             RuleError(file, _line_of(node, path), f"{'.'.join(map(str, path))}: {msg}")
@@ -119,11 +114,11 @@ def parse_rules(text: str, file: str = "governance_rules.yaml", check_guards: bo
     return rules
 
 
-def load_rules(path: Path | str) -> LoadedRules:
+def load_rules(path: Path | str, known_guards: set[str] | None = None) -> LoadedRules:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise RulesInvalid([RuleError(str(path), 1, f"cannot read the file: {exc.strerror}")]) from exc
-    rules = parse_rules(text, str(path))
+    rules = parse_rules(text, str(path), known_guards)
     return LoadedRules(rules, text, hashlib.sha256(text.encode()).hexdigest(), str(path))

@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from workflows.spec import TransitionRules, WorkflowRules  # noqa: F401 - part of the rules' shape
+
 Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 OFFSET_RE = re.compile(r"^(-?)(\d+)([dhm])$")
 
@@ -157,25 +159,6 @@ class ReminderRules(Strict):
     kinds: dict[Key, ReminderKind]
     delivery: DeliveryRules = DeliveryRules()
     digest_default_hour: int = Field(default=7, ge=0, le=23)
-
-
-class TransitionRules(Strict):
-    trigger: Key
-    source: Key | list[Key]
-    dest: Key
-    allowed: list[Key] = Field(min_length=1)
-    conditions: list[Key] = []
-
-    @property
-    def sources(self) -> list[str]:
-        return [self.source] if isinstance(self.source, str) else list(self.source)
-
-
-class WorkflowRules(Strict):
-    initial: Key
-    states: list[Key] = Field(min_length=1)
-    final: list[Key] = []
-    transitions: list[TransitionRules] = Field(min_length=1)
 
 
 class GovernanceRules(Strict):

@@ -1,13 +1,51 @@
-"""The rules in force, and the rules a given decision was opened under."""
+"""The rules in force, and the rules a given decision was opened under.
 
-from functools import lru_cache
+A stored rules version never changes, so each is parsed once per process and kept in the
+process's `RulesBook`; the book travels in the unit of work's context, never in a global.
+"""
+
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.register import service as register
 from api.rules.loader import LoadedRules, parse_rules
 from api.rules.models import RulesVersion
 from api.rules.schema import GovernanceRules
+
+
+@dataclass(frozen=True)
+class RulesInForce:
+    """The rules this process runs under, and the id of their stored version."""
+
+    rules: GovernanceRules
+    version_id: int
+    content_hash: str
+
+    @property
+    def timezone(self) -> str:
+        return self.rules.collective.timezone
+
+
+@dataclass
+class RulesBook:
+    """The rules in force and every stored version asked for so far, parsed once each."""
+
+    in_force: RulesInForce
+    _versions: dict[int, GovernanceRules] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._versions[self.in_force.version_id] = self.in_force.rules
+
+    def of_version(self, session: Session, version_id: int) -> GovernanceRules:
+        rules = self._versions.get(version_id)
+        if rules is None:
+            version = session.get(RulesVersion, version_id)
+            if version is None:
+                raise LookupError(f"rules version {version_id} not found")
+            rules = self._versions[version_id] = parse_rules(version.text)
+        return rules
 
 
 def record_version(session: Session, loaded: LoadedRules) -> RulesVersion:
@@ -16,8 +54,6 @@ def record_version(session: Session, loaded: LoadedRules) -> RulesVersion:
         select(RulesVersion).where(RulesVersion.content_hash == loaded.content_hash)
     ).scalar_one_or_none()
     if version is None:
-        from api.register import service as register
-
         version = RulesVersion(content_hash=loaded.content_hash, source_path=loaded.path,
                                text=loaded.text)
         session.add(version)
@@ -28,14 +64,7 @@ def record_version(session: Session, loaded: LoadedRules) -> RulesVersion:
     return version
 
 
-@lru_cache(maxsize=32)
-def _parse_cached(text: str) -> GovernanceRules:
-    return parse_rules(text, check_guards=False)
-
-
-def rules_of_version(session: Session, version_id: int) -> GovernanceRules:
-    """The rules a decision was opened under; stored text never changes, so cache by text."""
-    version = session.get(RulesVersion, version_id)
-    if version is None:
-        raise LookupError(f"rules version {version_id} not found")
-    return _parse_cached(version.text)
+def book_for(session: Session, loaded: LoadedRules) -> RulesBook:
+    """Record the loaded rules (if new) and open a book with them in force."""
+    version = record_version(session, loaded)
+    return RulesBook(RulesInForce(loaded.rules, version.id, loaded.content_hash))

@@ -1,35 +1,27 @@
 """A task moved on a sub-committee board in Chromium, phone-sized, JavaScript off: the move
 buttons are plain POST forms and the columns stack on a 375-px screen."""
 
-from datetime import date, datetime, timedelta
-
-from sqlalchemy import select
+from datetime import datetime, timedelta
 
 from tests.browser.conftest import screenshot, sign_in
-from tests.conftest import CHAIR, RULES
+from tests.helpers import CHAIR, unit_of_work
 
 
-def _seed_task(database) -> tuple[int, int]:
-    from api.access import load_viewer
-    from api.collective.models import Person
+def _seed_task(app) -> tuple[int, int]:
     from api.collective.service import body_by_key
-    from api.committees import service
+    from api.committees import tasks
     from api.committees.schemas import TaskIn
-    from api.rules.loader import load_rules
 
-    rules = load_rules(RULES).rules
-    with database.session() as session:
-        chair = session.execute(select(Person).where(Person.email == CHAIR)).scalar_one()
-        viewer = load_viewer(session, chair, date.today())
-        board = body_by_key(session, "administration")
-        task, _ = service.create_task(session, TaskIn(
-            body_id=board.id, title="Réviser le code d'éthique", owner_ids=[chair.id],
-            due_at=datetime.now() + timedelta(days=10)), viewer, rules)
+    with unit_of_work(app, CHAIR) as ctx:
+        board = body_by_key(ctx.session, "administration")
+        task, _ = tasks.create_task(ctx, TaskIn(
+            body_id=board.id, title="Réviser le code d'éthique", owner_ids=[ctx.viewer.id],
+            due_at=datetime.now() + timedelta(days=10)))
         return board.id, task.id
 
 
 def test_a_member_moves_a_task_on_the_board_in_chromium_without_javascript(live_server, page):
-    board_id, task_id = _seed_task(live_server.database)
+    board_id, task_id = _seed_task(live_server.app)
     sign_in(page, live_server.url, CHAIR)
     page.click("nav >> text=Sous-comités")
     page.click(f"a[href='/committees/{board_id}/board']")

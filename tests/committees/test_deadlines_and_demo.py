@@ -5,8 +5,9 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
 
-from tests.committees.conftest import IN_CAMERA_TITLE, body_id, create_task
-from tests.conftest import CHAIR, MEMBERS, RULES, STAFF, seed_demo, token_for
+from tests.committees.helpers import IN_CAMERA_TITLE, body_id, create_task
+from tests.conftest import seed_demo
+from tests.helpers import CHAIR, MEMBERS, STAFF, token_for, unit_of_work
 
 
 def _id(client, email) -> int:
@@ -59,24 +60,23 @@ def test_staff_are_not_invited_to_a_confidential_meeting_and_providers_list_open
     open_task = create_task(client, as_chair, hr, due_at="2026-12-10T12:00:00Z").json()
     done = create_task(client, as_chair, hr, due_at="2026-12-11T12:00:00Z").json()
     client.post(f"/api/v1/tasks/{done['id']}/transitions", json={"trigger": "complete"}, headers=as_chair)
-    with app.state.db.session() as session:
-        found = deadlines_between(session, datetime(2026, 12, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC),
+    with unit_of_work(app) as ctx:
+        found = deadlines_between(ctx, datetime(2026, 12, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC),
                                   kinds=["task_due", "meeting"])
-        assert session.execute(select(func.count()).select_from(Task)).scalar_one() == 2
+        assert ctx.session.execute(select(func.count()).select_from(Task)).scalar_one() == 2
     meetings = [d for d in found if d.kind == "meeting"]
     assert len(meetings) == 1 and staff_id not in meetings[0].recipient_ids
     assert _id(client, CHAIR) in meetings[0].recipient_ids and _id(client, MEMBERS[2]) in meetings[0].recipient_ids
     assert [d.object_id for d in found if d.kind == "task_due"] == [open_task["id"]]
 
 
-def test_the_demo_has_boards_an_upcoming_meeting_with_an_in_camera_item_and_drafted_minutes(database):
+def test_the_demo_has_boards_an_upcoming_meeting_with_an_in_camera_item_and_drafted_minutes(database, runtime):
     from api.committees.demo import committees_demo
     from api.committees.models import Meeting, Task
-    from api.rules.loader import load_rules
 
     seed_demo(database, today=date(2026, 11, 23))  # the people (a no-op when already there)
-    with database.session() as session:
-        committees_demo(session, load_rules(RULES).rules, date(2026, 11, 23))
+    with unit_of_work(runtime) as ctx:
+        committees_demo(ctx, date(2026, 11, 23))
     with database.session() as session:
         tasks = session.execute(select(Task)).scalars().all()
         assert {t.body.key for t in tasks} == {"hr", "funding", "administration", "communications"}

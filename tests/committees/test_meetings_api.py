@@ -3,10 +3,8 @@ the meeting workflow, and the minutes approved by an adopted minutes-approval de
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
-from tests.committees.conftest import body_id, ce_meeting_with_in_camera_item
-from tests.conftest import CHAIR, MEMBERS, PARTNER, STAFF, token_for
+from tests.committees.helpers import body_id, ce_meeting_with_in_camera_item
+from tests.helpers import CHAIR, MEMBERS, PARTNER, STAFF, sign_in, token_for
 
 
 def _seats(client, headers, body: int) -> list[dict]:
@@ -129,15 +127,6 @@ def test_the_meeting_workflow_and_who_may_move_it(client, as_chair, as_member, a
     assert r.status_code == 409 and r.json()["guard"] == "minutes_approval_adopted"
 
 
-def _decisions_available() -> bool:
-    try:
-        import api.decisions.service  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-@pytest.mark.skipif(not _decisions_available(), reason="decisions area not present")
 def test_the_minutes_are_approved_when_the_minutes_approval_decision_is_adopted(client, as_chair):
     meeting, _ = ce_meeting_with_in_camera_item(client, as_chair)
     url = f"/api/v1/meetings/{meeting}/transitions"
@@ -172,7 +161,6 @@ def test_the_minutes_are_approved_when_the_minutes_approval_decision_is_adopted(
     assert approve["actor_id"] is None  # fired by the system
 
 
-@pytest.mark.skipif(not _decisions_available(), reason="decisions area not present")
 def test_decisions_taken_in_the_meeting_appear_in_its_minutes(client, as_chair, as_staff):
     meeting, _ = ce_meeting_with_in_camera_item(client, as_chair)
     r = client.post("/api/v1/decisions", json={"kind": "procedure", "title": "Procédure d'accueil",
@@ -189,10 +177,7 @@ def test_decisions_taken_in_the_meeting_appear_in_its_minutes(client, as_chair, 
     assert [d["title"] for d in staff_minutes.json()["decisions_in_meeting"]] == ["Procédure d'accueil"]
 
 
-@pytest.mark.skipif(not _decisions_available(), reason="decisions area not present")
 def test_the_partners_packet_lists_adopted_decisions_without_confidential_ones_for_staff(client, app, as_chair):
-    from tests.committees.conftest import sign_in_page
-
     voters = [token_for(client, email) for email in (CHAIR, *MEMBERS)]
     for kind, title in [("procedure", "Procédure d'accueil adoptée"), ("hiring", "Embauche confidentielle adoptée")]:
         r = client.post("/api/v1/decisions", json={"kind": kind, "title": title, "text": "Texte."}, headers=as_chair)
@@ -211,11 +196,11 @@ def test_the_partners_packet_lists_adopted_decisions_without_confidential_ones_f
     from fastapi.testclient import TestClient
 
     with TestClient(app) as staff:
-        sign_in_page(staff, STAFF)
+        sign_in(staff, STAFF)
         page = staff.get(f"/meetings/{meeting}/packet").text
     assert "Procédure d&#39;accueil adoptée" in page and "Embauche confidentielle" not in page
     with TestClient(app) as member:
-        sign_in_page(member, CHAIR)
+        sign_in(member, CHAIR)
         page = member.get(f"/meetings/{meeting}/packet").text
         assert "Embauche confidentielle adoptée" in page
         assert "Embauche confidentielle" not in member.get(f"/meetings/{meeting}/packet?version=public").text

@@ -8,15 +8,13 @@ from datetime import UTC, datetime
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.committees.conftest import (
+from tests.committees.helpers import (
     IN_CAMERA_TITLE,
     body_id,
     ce_meeting_with_in_camera_item,
     create_task,
-    csrf_of,
-    sign_in_page,
 )
-from tests.conftest import CHAIR, PARTNER, STAFF, token_for
+from tests.helpers import CHAIR, PARTNER, STAFF, csrf_of, sign_in, token_for
 
 
 @pytest.fixture
@@ -32,7 +30,7 @@ def _page(response) -> str:
 def test_the_board_shows_one_column_per_state_and_creating_a_late_task_warns(web, client, as_chair, clock):
     clock(datetime(2026, 11, 23, 15, 0, tzinfo=UTC))
     board = body_id(client, as_chair, "administration")
-    token = sign_in_page(web, CHAIR)
+    token = sign_in(web, CHAIR)
     page = _page(web.get(f"/committees/{board}/board"))
     for label in ("À faire", "En cours", "Bloquée", "Terminée", "Annulée"):
         assert label in page
@@ -48,7 +46,7 @@ def test_the_board_shows_one_column_per_state_and_creating_a_late_task_warns(web
 
 def test_a_task_form_with_bad_input_keeps_what_was_typed(web, client, as_chair):
     board = body_id(client, as_chair, "administration")
-    token = sign_in_page(web, CHAIR)
+    token = sign_in(web, CHAIR)
     r = web.post(f"/committees/{board}/tasks", data={
         "csrf_token": token, "title": "x" * 10_000, "description": "Ma longue description",
         "due_at": "pas une date", "priority": "high"})
@@ -66,7 +64,7 @@ def test_a_task_form_with_bad_input_keeps_what_was_typed(web, client, as_chair):
 def test_moving_a_task_with_the_board_buttons_and_blocking_without_a_reason(web, client, as_chair):
     board = body_id(client, as_chair, "communications")
     task = create_task(client, as_chair, board, title="Bilan annuel").json()
-    token = sign_in_page(web, CHAIR)
+    token = sign_in(web, CHAIR)
     page = web.get(f"/committees/{board}/board").text
     assert f'action="/tasks/{task["id"]}/move"' in page and 'name="trigger" value="start"' in page
     r = web.post(f"/tasks/{task['id']}/move", data={"csrf_token": token, "trigger": "start", "back": "board"},
@@ -89,7 +87,7 @@ def test_the_task_page_shows_the_due_time_in_toronto_and_flags_it_overdue(web, c
     me = client.get("/api/v1/me", headers=as_chair).json()
     task = create_task(client, as_chair, board, title="Rapport au bailleur", owner_ids=[me["id"]],
                        due_at="2026-11-24T00:30:00Z").json()
-    sign_in_page(web, CHAIR)
+    sign_in(web, CHAIR)
     page = _page(web.get(f"/tasks/{task['id']}"))
     assert "23 novembre 2026, 19 h 30" in page and "En retard" in page
     dashboard = _page(web.get("/"))
@@ -102,7 +100,7 @@ def test_the_task_page_shows_the_due_time_in_toronto_and_flags_it_overdue(web, c
 def test_comments_and_hours_from_the_task_page(web, client, as_chair):
     board = body_id(client, as_chair, "administration")
     task = create_task(client, as_chair, board).json()
-    token = sign_in_page(web, CHAIR)
+    token = sign_in(web, CHAIR)
     r = web.post(f"/tasks/{task['id']}/comments", data={"csrf_token": token, "text": "Bonne idée"},
                  follow_redirects=True)
     assert "Bonne idée" in _page(r)
@@ -121,7 +119,7 @@ def test_comments_and_hours_from_the_task_page(web, client, as_chair):
 def test_staff_see_the_sub_committees_but_not_the_in_camera_boards(web, client, as_chair):
     hr = body_id(client, as_chair, "hr")
     create_task(client, as_chair, hr, title="Dossier RH secret")
-    sign_in_page(web, STAFF)
+    sign_in(web, STAFF)
     page = _page(web.get("/committees"))
     assert "Sous-comité ressources humaines" in page and f"/committees/{hr}/board" not in page
     r = web.get(f"/committees/{hr}/board")
@@ -131,7 +129,7 @@ def test_staff_see_the_sub_committees_but_not_the_in_camera_boards(web, client, 
 
 def test_the_meeting_page_records_attendance_and_reorders_the_agenda(web, client, as_chair):
     meeting, ids = ce_meeting_with_in_camera_item(client, as_chair)
-    token = sign_in_page(web, CHAIR)
+    token = sign_in(web, CHAIR)
     page = web.get(f"/meetings/{meeting}").text
     seat_ids = re.findall(r'name="seat_id" value="(\d+)"', page)
     assert len(seat_ids) >= 5
@@ -156,7 +154,7 @@ def test_the_meeting_page_records_attendance_and_reorders_the_agenda(web, client
 
 def test_a_partner_reads_meetings_but_cannot_manage_them(web, client, as_chair):
     meeting, _ = ce_meeting_with_in_camera_item(client, as_chair)
-    token = sign_in_page(web, PARTNER)
+    token = sign_in(web, PARTNER)
     page = _page(web.get(f"/meetings/{meeting}"))
     assert "Réunion mensuelle du CE" in page and "Ajouter un point" not in page
     r = web.post(f"/meetings/{meeting}/move", data={"csrf_token": token, "trigger": "send_agenda"},
@@ -171,7 +169,7 @@ def test_the_partners_committee_packet_page(web, client, as_chair):
     r = client.post("/api/v1/meetings", json={"body_id": partners, "title": "Assemblée semestrielle",
                                               "starts_at": "2026-12-10T18:00:00"}, headers=admin)
     assert r.status_code == 201, r.text
-    sign_in_page(web, STAFF)
+    sign_in(web, STAFF)
     page = web.get(f"/meetings/{r.json()['id']}/packet")
     assert page.status_code == 200
     text = _page(page)
@@ -181,7 +179,7 @@ def test_the_partners_committee_packet_page(web, client, as_chair):
 
 def test_the_meeting_form_moves_the_meeting_and_keeps_bad_input(web, client, as_chair):
     meeting, _ = ce_meeting_with_in_camera_item(client, as_chair)
-    token = sign_in_page(web, CHAIR)
+    token = sign_in(web, CHAIR)
     page = _page(web.get(f"/meetings/{meeting}"))
     assert 'value="2026-12-08T13:30"' in page  # shown in local time
     r = web.post(f"/meetings/{meeting}/edit", data={"csrf_token": token, "title": "CE reporté",

@@ -4,8 +4,8 @@ with a reason, overdue across time zones, comments, hours and the workload weigh
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from tests.committees.conftest import body_id, create_task
-from tests.conftest import MEMBERS, PARTNER, token_for
+from tests.committees.helpers import body_id, create_task
+from tests.helpers import MEMBERS, PARTNER, token_for, unit_of_work
 
 
 def _me(client, headers) -> dict:
@@ -172,10 +172,10 @@ def test_comments_and_hours_feed_the_workload_per_organisation(client, app, as_c
                     headers=partner)
     assert r.status_code == 403
 
-    from api.committees.service import workload_by_organisation
+    from api.committees.tasks import workload_by_organisation
 
-    with app.state.db.session() as session:
-        weights = workload_by_organisation(session, date(2026, 10, 1), date(2026, 10, 31))
+    with unit_of_work(app) as ctx:
+        weights = workload_by_organisation(ctx, date(2026, 10, 1), date(2026, 10, 31))
     assert weights == {member["organisation_id"]: Decimal("3.30")}
     assert isinstance(weights[member["organisation_id"]], Decimal)
     view = client.get("/api/v1/committees/workload?start=2026-10-01&end=2026-12-31", headers=as_chair).json()

@@ -1,10 +1,8 @@
 """Helpers for the decision tests: the executive committee's voters and a decision put to vote."""
 
-import re
-
 import pytest
 
-from tests.conftest import CHAIR, DEMO_PASSWORD, MEMBERS, token_for
+from tests.helpers import CHAIR, MEMBERS, token_for
 
 VOTERS = [CHAIR, *MEMBERS]  # the five voting seats of the executive committee
 
@@ -43,17 +41,3 @@ def events(client, headers, decision_id: int) -> list[dict]:
                    headers=headers)
     assert r.status_code == 200
     return list(reversed(r.json()["items"]))  # oldest first
-
-
-def csrf_of(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "no csrf_token in the page"
-    return match.group(1)
-
-
-def sign_in_page(client, email: str) -> None:
-    """Sign in through the HTML form, as a browser without JavaScript would."""
-    page = client.get("/signin")
-    r = client.post("/signin", data={"email": email, "password": DEMO_PASSWORD, "next": "/",
-                                     "csrf_token": csrf_of(page.text)}, follow_redirects=False)
-    assert r.status_code == 303, r.text

@@ -4,12 +4,12 @@ from sqlalchemy import func, select
 
 from api.decisions.models import Decision, Recusal, Vote
 from api.register.models import RegisterEvent
-from tests.conftest import CHAIR, MEMBERS, PARTNER, STAFF, token_for
 from tests.decisions.conftest import create, create_and_open, vote
+from tests.helpers import CHAIR, MEMBERS, PARTNER, STAFF, token_for
 
 
 def _counts(app) -> tuple[int, int, int, int]:
-    with app.state.db.session() as session:
+    with app.state.runtime.database.session() as session:
         return tuple(session.execute(select(func.count()).select_from(m)).scalar_one()
                      for m in (Decision, Vote, Recusal, RegisterEvent))
 

@@ -6,37 +6,34 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from api.access import load_viewer
 from api.collective.models import Person
 from api.decisions import service
 from api.decisions.models import Vote
 from api.errors import Conflict
-from api.timeutil import now
-from tests.conftest import CHAIR, MEMBERS
 from tests.decisions.conftest import create_and_open, vote
+from tests.helpers import CHAIR, MEMBERS
 
 
 def test_ten_simultaneous_votes_for_one_seat_store_exactly_one_vote(client, app, voters):
     decision_id = create_and_open(client, voters[CHAIR])
-    with app.state.db.session() as session:
+    with app.state.runtime.database.session() as session:
         person_id = session.execute(select(Person.id).where(Person.email == MEMBERS[0])).scalar_one()
     barrier = threading.Barrier(10)
     results: list[str] = []
     lock = threading.Lock()
 
+    runtime = app.state.runtime
+
     def cast(i: int) -> None:
-        session = app.state.db.sessionmaker()
+        with runtime.unit_of_work(viewer_id=person_id) as ctx:  # signed in, then released
+            viewer = ctx.viewer
+        barrier.wait()
         try:
-            person = session.get(Person, person_id)
-            viewer = load_viewer(session, person, now().date())
-            session.commit()
-            barrier.wait()
-            try:
-                _, _, status = service.cast_vote(session, decision_id, ["yes", "no"][i % 2], viewer)
-            except Conflict as exc:
-                status = exc.key
-        finally:
-            session.close()
+            with runtime.unit_of_work() as ctx:
+                ctx.viewer = viewer
+                _, _, status = service.cast_vote(ctx, decision_id, ["yes", "no"][i % 2])
+        except Conflict as exc:
+            status = exc.key
         with lock:
             results.append(status)
 
@@ -48,7 +45,7 @@ def test_ten_simultaneous_votes_for_one_seat_store_exactly_one_vote(client, app,
     assert len(results) == 10
     assert results.count("cast") == 1, results
     assert set(results) <= {"cast", "changed", "unchanged", "decision.vote_concurrent"}
-    with app.state.db.session() as session:
+    with app.state.runtime.database.session() as session:
         rows = session.execute(select(Vote).where(Vote.decision_id == decision_id)).scalars().all()
         assert len(rows) == 1
     assert client.get("/api/v1/register/verify", headers=voters[CHAIR]).json()["ok"] is True
@@ -70,17 +67,17 @@ def test_simultaneous_api_requests_for_one_seat_never_make_two_votes(client, app
     for t in threads:
         t.join(60)
     assert len(codes) == 8 and codes.count(201) == 1 and set(codes) <= {200, 201, 409}, codes
-    with app.state.db.session() as session:
+    with app.state.runtime.database.session() as session:
         assert len(session.execute(select(Vote).where(Vote.decision_id == decision_id)).all()) == 1
 
 
 def test_the_database_itself_refuses_a_second_vote_for_a_seat(client, app, voters):
     decision_id = create_and_open(client, voters[CHAIR])
     assert vote(client, voters[MEMBERS[0]], decision_id, "yes").status_code == 201
-    with app.state.db.session() as session:
+    with app.state.runtime.database.session() as session:
         first = session.execute(select(Vote).where(Vote.decision_id == decision_id)).scalar_one()
         clone = {k: getattr(first, k) for k in ("decision_id", "seat_id", "person_id", "organisation_id")}
-    with pytest.raises(IntegrityError), app.state.db.session() as session:
+    with pytest.raises(IntegrityError), app.state.runtime.database.session() as session:
         session.add(Vote(**clone, choice="no"))
         session.flush()
 
@@ -100,8 +97,7 @@ def test_five_voters_at_once_close_the_vote_exactly_once_with_every_vote_counted
     for t in threads:
         t.join(60)
     assert codes == [201] * 5
-    with app.state.db.session() as session:
-        service.close_due_decisions(session)  # a sweep right after changes nothing
+    service.close_due_decisions(app.state.runtime)  # a sweep right after changes nothing
     detail = client.get(f"/api/v1/decisions/{decision_id}", headers=voters[CHAIR]).json()
     assert detail["state"] == "adopted" and detail["outcome"]["yes"] == 5
     events = client.get(f"/api/v1/register?object_type=decision&object_id={decision_id}&per_page=100",

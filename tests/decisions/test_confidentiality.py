@@ -2,8 +2,8 @@
 
 from fastapi.testclient import TestClient
 
-from tests.conftest import CHAIR, MEMBERS, STAFF, token_for
-from tests.decisions.conftest import create_and_open, sign_in_page, vote
+from tests.decisions.conftest import create_and_open, vote
+from tests.helpers import CHAIR, MEMBERS, STAFF, sign_in, token_for
 
 TITLE = "Embauche d'une intervenante — candidature confidentielle"
 
@@ -44,7 +44,7 @@ def test_a_staff_member_cannot_see_an_in_camera_decision_anywhere(client, app, v
 
     # Pages: list, detail, dashboard, register.
     browser = TestClient(app)
-    sign_in_page(browser, STAFF)
+    sign_in(browser, STAFF)
     assert TITLE not in browser.get("/decisions").text
     assert "Procédure publique" in browser.get("/decisions").text
     page = browser.get(f"/decisions/{secret_id}")
@@ -55,7 +55,7 @@ def test_a_staff_member_cannot_see_an_in_camera_decision_anywhere(client, app, v
 
     # The member sees it on the dashboard among their open votes.
     member_browser = TestClient(app)
-    sign_in_page(member_browser, MEMBERS[1])
+    sign_in(member_browser, MEMBERS[1])
     dashboard = member_browser.get("/").text
     assert "Mes votes en attente" in dashboard and TITLE.replace("'", "&#39;") in dashboard
 

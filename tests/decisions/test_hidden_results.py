@@ -2,8 +2,8 @@
 
 from fastapi.testclient import TestClient
 
-from tests.conftest import CHAIR, MEMBERS
-from tests.decisions.conftest import create_and_open, events, sign_in_page, vote
+from tests.decisions.conftest import create_and_open, events, vote
+from tests.helpers import CHAIR, MEMBERS, sign_in
 
 
 def test_another_member_sees_who_voted_but_no_tally_before_closing(client, app, voters):
@@ -20,7 +20,7 @@ def test_another_member_sees_who_voted_but_no_tally_before_closing(client, app, 
         assert "choice" not in (event["after"] or {})
 
     browser = TestClient(app)
-    sign_in_page(browser, MEMBERS[1])
+    sign_in(browser, MEMBERS[1])
     page = browser.get(f"/decisions/{decision_id}").text
     assert "Han-Droits" in page and 'id="results-hidden"' in page
     assert "Contre" not in page.split('id="voters"')[1].split("</ul>")[0]

@@ -4,13 +4,12 @@ import re
 
 from fastapi.testclient import TestClient
 
-from tests.conftest import CHAIR, MEMBERS
-from tests.decisions.conftest import csrf_of, sign_in_page
+from tests.helpers import CHAIR, MEMBERS, csrf_of, sign_in
 
 
 def _browser(app, email: str) -> TestClient:
     browser = TestClient(app)
-    sign_in_page(browser, email)
+    sign_in(browser, email)
     return browser
 
 

@@ -3,15 +3,14 @@
 from sqlalchemy import select
 
 from api.collective.models import Organisation
-from api.decisions import service
-from tests.conftest import CHAIR, MEMBERS
 from tests.decisions.conftest import create_and_open, events, vote
+from tests.helpers import CHAIR, MEMBERS
 
 
 def test_a_decision_paying_an_organisation_recuses_its_seat_when_it_opens(client, app, voters, monkeypatch):
-    with app.state.db.session() as session:
+    with app.state.runtime.database.session() as session:
         han_droits = session.execute(select(Organisation.id).where(Organisation.name == "Han-Droits")).scalar_one()
-    monkeypatch.setitem(service.BENEFICIARIES, "fee_split", lambda session, decision: {han_droits})
+    monkeypatch.setitem(app.state.runtime.registry.beneficiaries, "fee_split", lambda ctx, decision: {han_droits})
     decision_id = create_and_open(client, voters[CHAIR], kind="fee_split", title="Répartition 2026")
     r = vote(client, voters[MEMBERS[0]], decision_id, "yes")  # Han-Droits' director
     assert r.status_code == 403 and r.json()["code"] == "decision.recused"

@@ -8,12 +8,12 @@ from api.collective.models import Person
 from api.decisions import service
 from api.timeutil import as_utc, set_clock
 from notifications.models import OutboxMessage, Status
-from tests.conftest import CHAIR, MEMBERS
 from tests.decisions.conftest import create_and_open, vote
+from tests.helpers import CHAIR, MEMBERS
 
 
 def _planned(app, decision_id: int, email: str) -> int:
-    with app.state.db.session() as session:
+    with app.state.runtime.database.session() as session:
         pid = session.execute(select(Person.id).where(Person.email == email)).scalar_one()
         return len(session.execute(select(OutboxMessage.id).where(
             OutboxMessage.object_type == "decision", OutboxMessage.object_id == decision_id,
@@ -24,13 +24,12 @@ def test_a_voter_leaves_the_reminder_list_and_the_others_stay_on_it(client, app,
     decision_id = create_and_open(client, voters[CHAIR])  # 72 h window, reminders at 48 h and 4 h
     assert _planned(app, decision_id, MEMBERS[0]) >= 1
     assert vote(client, voters[MEMBERS[0]], decision_id, "yes").status_code == 201
-    with app.state.db.session() as session:
-        service.close_due_decisions(session)  # the sweep replans the still-open vote
+    service.close_due_decisions(app.state.runtime)  # the sweep replans the still-open vote
     assert _planned(app, decision_id, MEMBERS[0]) == 0
     assert _planned(app, decision_id, MEMBERS[1]) >= 1
 
     # Minutes before this member's next reminder, a vote cancels it in its own transaction.
-    with app.state.db.session() as session:
+    with app.state.runtime.database.session() as session:
         pid = session.execute(select(Person.id).where(Person.email == MEMBERS[1])).scalar_one()
         first = session.execute(select(func.min(OutboxMessage.send_at)).where(
             OutboxMessage.object_id == decision_id, OutboxMessage.object_type == "decision",

@@ -2,10 +2,11 @@
 
 import hashlib
 
-from api.rules.loader import LoadedRules, load_rules, parse_rules
-from api.rules.service import record_version
-from tests.conftest import CHAIR, MEMBERS, RULES
+from api.rules.loader import LoadedRules, parse_rules
+from api.rules.service import RulesInForce, record_version
+from tests.conftest import RULES
 from tests.decisions.conftest import create_and_open, vote
+from tests.helpers import CHAIR, MEMBERS
 
 BUDGET_SIMPLE = """  budget:
     name: {fr: Budget, en: Budget}
@@ -22,13 +23,15 @@ def _stricter_rules() -> LoadedRules:
 
 
 def test_a_vote_opened_under_version_a_is_judged_by_a_after_the_rules_change(client, app, voters):
-    version_a = app.state.rules_version_id
+    book = app.state.runtime.book
+    in_force_a = book.in_force
+    version_a = in_force_a.version_id
     under_a = create_and_open(client, voters[CHAIR])
     stricter = _stricter_rules()
-    with app.state.db.session() as session:
+    with app.state.runtime.database.session() as session:
         version_b = record_version(session, stricter).id
     assert version_b != version_a
-    app.state.rules, app.state.rules_version_id = stricter, version_b
+    book.in_force = RulesInForce(stricter.rules, version_b, stricter.content_hash)  # the new rules file
     try:
         under_b = create_and_open(client, voters[CHAIR])
         for decision_id in (under_a, under_b):
@@ -37,8 +40,7 @@ def test_a_vote_opened_under_version_a_is_judged_by_a_after_the_rules_change(cli
         a = client.get(f"/api/v1/decisions/{under_a}", headers=voters[MEMBERS[0]]).json()
         b = client.get(f"/api/v1/decisions/{under_b}", headers=voters[MEMBERS[0]]).json()
     finally:
-        app.state.rules = load_rules(RULES)
-        app.state.rules_version_id = version_a
+        book.in_force = in_force_a
     assert a["rules_version_id"] == version_a and a["state"] == "adopted"
     assert a["outcome"]["basis"] == "simple_majority_of_votes_cast"
     assert b["rules_version_id"] == version_b and b["state"] == "rejected"

@@ -5,8 +5,8 @@ from datetime import timedelta
 from api.decisions import service
 from api.decisions.models import Vote, VoteChange
 from api.timeutil import now, set_clock
-from tests.conftest import CHAIR, MEMBERS
 from tests.decisions.conftest import create, create_and_open, events, open_decision, vote
+from tests.helpers import CHAIR, MEMBERS, unit_of_work
 
 
 def test_the_chair_opens_a_budget_vote_and_it_closes_early_once_all_five_have_voted(client, voters):
@@ -64,17 +64,14 @@ def test_the_sweep_closes_a_vote_whose_time_has_passed_and_running_it_twice_chan
     assert [e["after"].get("choice") for e in events(client, chair, decision_id)
             if e["action"] == "vote.cast"] == ["yes", "no", "no"]
 
-    with app.state.db.session() as session:
-        assert service.close_due_decisions(session) == []  # not due yet, not everyone voted
+    assert service.close_due_decisions(app.state.runtime) == []  # not due yet, not everyone voted
     later = now() + timedelta(hours=73)
     set_clock(lambda: later)
     try:
         r = vote(client, voters[MEMBERS[3]], decision_id, "yes")
         assert r.status_code == 409 and r.json()["code"] == "decision.vote_closed"
-        with app.state.db.session() as session:
-            assert service.close_due_decisions(session) == [decision_id]
-        with app.state.db.session() as session:
-            assert service.close_due_decisions(session) == []
+        assert service.close_due_decisions(app.state.runtime) == [decision_id]
+        assert service.close_due_decisions(app.state.runtime) == []
     finally:
         set_clock(None)
     detail = client.get(f"/api/v1/decisions/{decision_id}", headers=chair).json()
@@ -92,8 +89,7 @@ def test_too_few_votes_close_without_quorum(client, app, voters):
     later = now() + timedelta(hours=80)
     set_clock(lambda: later)
     try:
-        with app.state.db.session() as session:
-            assert service.close_due_decisions(session) == [decision_id]
+        assert service.close_due_decisions(app.state.runtime) == [decision_id]
     finally:
         set_clock(None)
     detail = client.get(f"/api/v1/decisions/{decision_id}", headers=voters[CHAIR]).json()
@@ -109,7 +105,7 @@ def test_a_vote_can_be_changed_until_closing_and_the_history_is_kept(client, app
     assert r.status_code == 200 and r.json()["status"] == "changed"
     r = vote(client, member, decision_id, "no")
     assert r.status_code == 200 and r.json()["status"] == "unchanged"
-    with app.state.db.session() as session:
+    with app.state.runtime.database.session() as session:
         rows = session.query(Vote).filter_by(decision_id=decision_id).all()
         assert [v.choice for v in rows] == ["no"]
         history = session.query(VoteChange).filter_by(decision_id=decision_id).all()
@@ -167,7 +163,7 @@ def test_deadline_provider_lists_open_votes_with_the_voters_still_expected(clien
 
     decision_id = create_and_open(client, voters[CHAIR])
     assert vote(client, voters[CHAIR], decision_id, "yes").status_code == 201
-    with app.state.db.session() as session:
-        found = closing_deadlines(session, now(), now() + timedelta(days=4))
+    with unit_of_work(app) as ctx:
+        found = closing_deadlines(ctx, now(), now() + timedelta(days=4))
         assert [d.object_id for d in found] == [decision_id]
         assert len(found[0].recipient_ids) == 4 and found[0].path == f"/decisions/{decision_id}"

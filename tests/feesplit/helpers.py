@@ -1,13 +1,11 @@
 """Helpers for the fee-split stories: organisation ids by name, a split proposed and adopted
-through the real API (the chair opens the vote, the members who are not recused vote yes)."""
+through the real API (the chair opens the vote, the members who are not recused vote yes).
+Sign-in, CSRF and tokens come from `tests.helpers`."""
 
-import re
-
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from api.collective.models import Organisation
-from tests.conftest import CHAIR, DEMO_PASSWORD, MEMBERS, token_for
+from tests.helpers import CHAIR, MEMBERS, token_for
 
 HAN_DROITS = "Han-Droits"  # treasurer's organisation (community)
 CJM = "Corporation Jeunesse Memphrémagog"  # secretary's organisation (community)
@@ -20,7 +18,7 @@ THREE = (HAN_DROITS, CJM, MEM)
 
 
 def org_ids(app) -> dict[str, int]:
-    with app.state.db.session() as session:
+    with app.state.runtime.database.session() as session:
         return {o.name: o.id for o in session.execute(select(Organisation)).scalars()}
 
 
@@ -62,21 +60,6 @@ def propose_and_adopt(client, app, headers, **kwargs) -> dict:
 
 
 def count_rows(app, model) -> int:
-    with app.state.db.session() as session:
+    with app.state.runtime.database.session() as session:
         return session.execute(select(func.count()).select_from(model)).scalar_one()
 
-
-def csrf_of(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "the page has a form with a CSRF token"
-    return match.group(1)
-
-
-def sign_in(client: TestClient, email: str) -> str:
-    """Sign in through the page; returns the CSRF token of the session."""
-    token = csrf_of(client.get("/signin").text)
-    r = client.post("/signin", data={"csrf_token": token, "email": email,
-                                     "password": DEMO_PASSWORD, "next": "/"},
-                    follow_redirects=True)
-    assert r.status_code == 200
-    return csrf_of(r.text)

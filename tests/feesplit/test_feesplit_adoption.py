@@ -8,8 +8,9 @@ from sqlalchemy import select
 from api.decisions.models import Recusal
 from api.feesplit import service
 from api.feesplit.models import FeeShare, FeeSplit
-from tests.conftest import CHAIR, MEMBERS, token_for
 from tests.feesplit.helpers import CJM, HAN_DROITS, MEM, THREE, count_rows, org_ids, propose, propose_and_adopt
+from tests.helpers import CHAIR, MEMBERS, token_for, unit_of_work
+from workflows.engine import Fired
 
 
 def test_an_adopted_split_is_recorded_for_good_with_shares_adding_up_and_beneficiaries_recused(
@@ -23,7 +24,7 @@ def test_an_adopted_split_is_recorded_for_good_with_shares_adding_up_and_benefic
     assert r.status_code == 200, r.text
 
     # The members whose organisation gets a share are recused automatically when it opens.
-    with app.state.db.session() as session:
+    with app.state.runtime.database.session() as session:
         recused = session.execute(select(Recusal).where(
             Recusal.decision_id == split["decision_id"])).scalars().all()
         assert len(recused) == 3 and all(r.automatic for r in recused)
@@ -56,12 +57,12 @@ def test_an_adopted_split_is_recorded_for_good_with_shares_adding_up_and_benefic
     # For good: no API to change it, and replaying the adoption hook records nothing more.
     assert client.patch(f"/api/v1/fee-splits/{split['id']}", json={}, headers=chair).status_code == 405
     assert client.delete(f"/api/v1/fee-splits/{split['id']}", headers=chair).status_code == 405
-    with app.state.db.session() as session:
+    with unit_of_work(app) as ctx:
         from api.decisions.models import Decision
 
-        decision = session.get(Decision, split["decision_id"])
-        service.on_decision_transition(session, decision, "adopt", "open", decision.state, None, {})
-        session.commit()
+        decision = ctx.session.get(Decision, split["decision_id"])
+        service.on_decision_transition(ctx, Fired("decision", decision, "adopt", "open", decision.state,
+                                                  None, {}))
     assert count_rows(app, FeeShare) == 3
 
     page = client.get(f"/fee-splits/{split['id']}", headers=chair)

@@ -5,8 +5,8 @@ import pytest
 from api.decisions.models import Decision
 from api.feesplit.models import FeeSplit, FeeSplitWeight
 from api.register.models import RegisterEvent
-from tests.conftest import CHAIR, token_for
-from tests.feesplit.helpers import CIUSSS, CJM, HAN_DROITS, MEM, ZONE_LIBRE, count_rows, org_ids, payload, sign_in
+from tests.feesplit.helpers import CIUSSS, CJM, HAN_DROITS, MEM, ZONE_LIBRE, count_rows, org_ids, payload
+from tests.helpers import CHAIR, sign_in, token_for
 
 MODELS = (FeeSplit, FeeSplitWeight, Decision, RegisterEvent)
 
@@ -58,7 +58,7 @@ def test_the_amount_12_34_5_gets_a_clear_message(client, app):
 def test_a_minimum_share_from_the_rules_is_explained_in_the_preview(client, app, monkeypatch):
     from decimal import Decimal
 
-    rules = app.state.rules.rules
+    rules = app.state.runtime.book.in_force.rules
     monkeypatch.setattr(rules.fee_split, "min_share", Decimal("100.00"))
     monkeypatch.setattr(rules.fee_split, "max_share_fraction", 0.5)
     headers = token_for(client, CHAIR)
@@ -99,18 +99,18 @@ def test_a_vote_does_not_open_on_a_split_the_rules_in_force_would_refuse(client,
 
     chair = token_for(client, CHAIR)
     split = propose(client, app, chair, amount="1000", weights={HAN_DROITS: "70", CJM: "30"})
-    from api.rules import service as rules_service
+    book = app.state.runtime.book
 
     # The rules change before the vote opens: nobody may now get more than 60 %.
-    original = rules_service._parse_cached
+    original = book.of_version
 
-    def judged(text):
-        rules = original(text).model_copy(deep=True)
+    def judged(session, version_id):
+        rules = original(session, version_id).model_copy(deep=True)
         rules.fee_split.max_share_fraction = 0.6
         rules.fee_split.min_share = Decimal("0")
         return rules
 
-    monkeypatch.setattr(rules_service, "_parse_cached", judged)
+    monkeypatch.setattr(book, "of_version", judged)
     r = client.post(f"/api/v1/decisions/{split['decision_id']}/transitions",
                     json={"trigger": "open"}, headers=chair)
     assert r.status_code == 422, r.text

@@ -4,8 +4,8 @@ then proposes it for a vote and lands on the decision's page."""
 import pytest
 
 from tests.browser.conftest import browser, live_server, page, screenshot, sign_in  # noqa: F401
-from tests.conftest import CHAIR
 from tests.feesplit.helpers import CJM, HAN_DROITS, MEM
+from tests.helpers import CHAIR
 
 pytestmark = pytest.mark.browser
 

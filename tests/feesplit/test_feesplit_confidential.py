@@ -1,7 +1,7 @@
 """Fee splits are in camera (funding): a staff member never sees them, anywhere."""
 
-from tests.conftest import CHAIR, STAFF, token_for
-from tests.feesplit.helpers import org_ids, payload, propose, propose_and_adopt, sign_in
+from tests.feesplit.helpers import org_ids, payload, propose, propose_and_adopt
+from tests.helpers import CHAIR, STAFF, sign_in, token_for
 
 
 def test_a_staff_member_cannot_see_fee_splits_anywhere(client, app):
@@ -50,7 +50,7 @@ def test_a_staff_member_cannot_see_fee_splits_anywhere(client, app):
 def test_members_of_the_executive_committee_see_them(client, app):
     chair = token_for(client, CHAIR)
     split = propose(client, app, chair)
-    from tests.conftest import MEMBERS
+    from tests.helpers import MEMBERS
 
     member = token_for(client, MEMBERS[1])
     assert client.get(f"/api/v1/fee-splits/{split['id']}", headers=member).status_code == 200

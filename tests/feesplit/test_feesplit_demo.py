@@ -4,17 +4,14 @@ from sqlalchemy import select
 
 from api.feesplit.demo import demo_fee_splits
 from api.feesplit.models import FeeSplit
-from tests.conftest import CHAIR, token_for
+from tests.helpers import CHAIR, token_for, unit_of_work
 
 
 def test_the_demo_has_an_adopted_split_of_a_past_year_and_one_open_for_a_vote(client, app):
-    rules = app.state.rules.rules
-    with app.state.db.session() as session:
-        from api.feesplit import service
-
-        demo_fee_splits(session, rules, service.today_for(rules))
-        demo_fee_splits(session, rules, service.today_for(rules))  # idempotent
-        splits = session.execute(select(FeeSplit).order_by(FeeSplit.id)).scalars().all()
+    with unit_of_work(app) as ctx:
+        demo_fee_splits(ctx, ctx.today)
+        demo_fee_splits(ctx, ctx.today)  # idempotent
+        splits = ctx.session.execute(select(FeeSplit).order_by(FeeSplit.id)).scalars().all()
         assert len(splits) == 2
     chair = token_for(client, CHAIR)
     adopted, open_ = (client.get(f"/api/v1/fee-splits/{s.id}", headers=chair).json() for s in splits)

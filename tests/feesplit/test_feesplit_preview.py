@@ -5,8 +5,8 @@ import html
 from api.decisions.models import Decision
 from api.feesplit.models import FeeSplit
 from api.register.models import RegisterEvent
-from tests.conftest import CHAIR, token_for
-from tests.feesplit.helpers import CJM, HAN_DROITS, MEM, THREE, count_rows, org_ids, payload, sign_in
+from tests.feesplit.helpers import CJM, HAN_DROITS, MEM, THREE, count_rows, org_ids, payload
+from tests.helpers import CHAIR, sign_in, token_for
 
 
 def test_a_preview_of_1000_dollars_in_three_equal_parts_adds_up_and_says_who_got_the_extra_cent(
@@ -30,7 +30,7 @@ def test_a_preview_of_1000_dollars_in_three_equal_parts_adds_up_and_says_who_got
 
 
 def test_the_preview_speaks_the_persons_language(client, app):
-    from tests.conftest import MEMBERS
+    from tests.helpers import MEMBERS
 
     english = token_for(client, MEMBERS[3])  # Memphré en Mouvement's coordinator reads English
     r = client.post("/api/v1/fee-splits/preview", json=payload(app, amount="1000.00"),

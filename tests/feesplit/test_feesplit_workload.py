@@ -4,16 +4,16 @@ from decimal import Decimal
 
 import pytest
 
-from tests.conftest import CHAIR, token_for
-from tests.feesplit.helpers import CJM, HAN_DROITS, ZONE_LIBRE, org_ids, sign_in
+from api.committees import tasks
+from tests.feesplit.helpers import CJM, HAN_DROITS, ZONE_LIBRE, org_ids
+from tests.helpers import CHAIR, sign_in, token_for
 
 
 @pytest.fixture
 def logged_hours(app, monkeypatch):
-    committees = pytest.importorskip("api.committees.service")
     ids = org_ids(app)
     hours = {ids[HAN_DROITS]: Decimal("12.50"), ids[CJM]: Decimal("7"), ids[ZONE_LIBRE]: Decimal("3")}
-    monkeypatch.setattr(committees, "workload_by_organisation", lambda session, start, end: hours)
+    monkeypatch.setattr(tasks, "workload_by_organisation", lambda ctx, start, end: hours)
     return ids
 
 

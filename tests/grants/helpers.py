@@ -1,6 +1,7 @@
-"""Shared steps of the grants tests: funders and applications through the API."""
+"""Shared steps of the grants tests: funders and applications through the API.
+Sign-in, CSRF and tokens come from `tests.helpers`."""
 
-from tests.conftest import ADMIN, token_for
+from tests.helpers import ADMIN, token_for
 
 HANDROITS = "gestion.handroits@relais.demo"  # lead organisation, CE treasurer
 
@@ -28,24 +29,6 @@ def fire(client, headers, resource, obj_id, trigger, **params):
 
 def admin(client):
     return token_for(client, ADMIN)
-
-
-def csrf_of(html: str) -> str:
-    import re
-
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "the page has a form with a CSRF token"
-    return match.group(1)
-
-
-def sign_in(client, email: str):
-    from tests.conftest import DEMO_PASSWORD
-
-    token = csrf_of(client.get("/signin").text)
-    r = client.post("/signin", data={"csrf_token": token, "email": email, "password": DEMO_PASSWORD,
-                                     "next": "/"}, follow_redirects=True)
-    assert r.status_code == 200
-    return r
 
 
 def award(client, headers, app_id, amount="10000"):

@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.timeutil import set_clock
-from tests.conftest import STAFF, token_for
-from tests.grants.helpers import HANDROITS, award, csrf_of, make_application, sign_in
+from tests.grants.helpers import HANDROITS, award, make_application
+from tests.helpers import STAFF, csrf_of, sign_in, token_for
 
 TORONTO = ZoneInfo("America/Toronto")
 

@@ -5,15 +5,15 @@ from datetime import date, timedelta
 
 from api.grants.demo import REGIONAL_AGREEMENT, load_grants
 from api.grants.models import Funder
-from tests.conftest import token_for
 from tests.grants.helpers import HANDROITS
+from tests.helpers import token_for, unit_of_work
 
 
 def test_seed_004_projects_total_41_300_of_94_161(client):
-    rules = client.app.state.rules.rules
-    with client.app.state.db.session() as session:
-        load_grants(session, rules, date.today())
-        load_grants(session, rules, date.today())  # a second run adds nothing
+    with unit_of_work(client.app) as ctx:
+        load_grants(ctx, date.today())
+    with unit_of_work(client.app) as ctx:
+        load_grants(ctx, date.today())  # a second run adds nothing
     lead = token_for(client, HANDROITS)
     funders = client.get("/api/v1/funders", headers=lead).json()["items"]
     regional = next(f for f in funders if f["name"] == REGIONAL_AGREEMENT)
@@ -32,5 +32,5 @@ def test_seed_004_projects_total_41_300_of_94_161(client):
                                                      "due_to": (date.today() + timedelta(days=60)).isoformat()},
                           headers=lead).json()
     assert due_soon["total"] >= 1
-    with client.app.state.db.session() as session:
+    with client.app.state.runtime.database.session() as session:
         assert session.query(Funder).count() == 4

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from api.collective.models import Organisation, Person
 from api.timeutil import set_clock
 from notifications.models import OutboxMessage
-from tests.conftest import PARTNER, token_for
 from tests.grants.helpers import HANDROITS, fire, make_application
+from tests.helpers import PARTNER, token_for
 
 
 def _rows(db, object_type: str, object_id: int, kind: str) -> list[OutboxMessage]:
@@ -20,7 +20,7 @@ def _rows(db, object_type: str, object_id: int, kind: str) -> list[OutboxMessage
 
 
 def test_application_deadline_reminders_reach_owner_and_partners_then_stop_at_submission(client):
-    db = client.app.state.db
+    db = client.app.state.runtime.database
     with db.session() as session:
         elan = session.execute(select(Organisation).where(Organisation.name == "Centre l'Élan")).scalar_one().id
         partner_id = session.execute(select(Person.id).where(Person.email == PARTNER)).scalar_one()
@@ -49,7 +49,7 @@ def test_a_very_long_title_still_plans_its_reminders(client):
     try:
         lead = token_for(client, HANDROITS)
         app = make_application(client, lead, title="T" * 300, application_deadline="2027-02-15T17:00:00-05:00")
-        rows = _rows(client.app.state.db, "grant_application", app["id"], "grant_application_deadline")
+        rows = _rows(client.app.state.runtime.database, "grant_application", app["id"], "grant_application_deadline")
         assert rows and all(len(r.title_fr) <= 300 for r in rows)
     finally:
         set_clock(None)

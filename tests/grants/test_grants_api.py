@@ -5,8 +5,8 @@ the submission guard, bad input, visibility and the CSV export."""
 import csv
 import io
 
-from tests.conftest import ADMIN, CHAIR, MEMBERS, PARTNER, STAFF, token_for
 from tests.grants.helpers import HANDROITS, fire, make_application, make_funder
+from tests.helpers import ADMIN, CHAIR, MEMBERS, PARTNER, STAFF, token_for
 
 APP = "grant-applications"
 
@@ -139,8 +139,7 @@ def _adopted_submission_decision(client, title: str) -> int:
     if state == "open":  # closed by the sweep when every seat has voted
         from api.decisions.service import close_due_decisions
 
-        with client.app.state.db.session() as session:
-            close_due_decisions(session)
+        close_due_decisions(client.app.state.runtime)
         state = client.get(f"/api/v1/decisions/{decision_id}", headers=chair).json()["state"]
     assert state == "adopted"
     return decision_id

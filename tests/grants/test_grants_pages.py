@@ -7,8 +7,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.grants.demo import load_grants
-from tests.conftest import STAFF, token_for
-from tests.grants.helpers import HANDROITS, csrf_of, make_application, make_funder, sign_in
+from tests.grants.helpers import HANDROITS, make_application, make_funder
+from tests.helpers import STAFF, csrf_of, sign_in, token_for, unit_of_work
 
 
 @pytest.fixture
@@ -75,8 +75,8 @@ def test_the_edit_form_saves_changes(client, web):
 
 
 def test_the_list_filters_shows_seed_004_totals_and_exports(client, web):
-    with client.app.state.db.session() as session:
-        load_grants(session, client.app.state.rules.rules, date.today())
+    with unit_of_work(client.app) as ctx:
+        load_grants(ctx, date.today())
     lead = token_for(client, HANDROITS)
     regional = next(f for f in client.get("/api/v1/funders", headers=lead).json()["items"]
                     if f["kind"] == "regional_agreement")
@@ -130,7 +130,7 @@ def test_an_english_reader_gets_the_pipeline_and_calendar_in_english(client, app
     from datetime import UTC, datetime
 
     from api.timeutil import set_clock
-    from tests.conftest import MEMBERS
+    from tests.helpers import MEMBERS
 
     lead = token_for(client, HANDROITS)
     make_application(client, lead, title="Seniors' fund", confidential=False,

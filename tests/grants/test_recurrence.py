@@ -3,8 +3,8 @@
 from datetime import UTC, date, datetime
 
 from api.grants.recurrence import add_months, due_at, recurring_dates, requirement_dates
-from tests.conftest import token_for
 from tests.grants.helpers import HANDROITS, award, make_application
+from tests.helpers import token_for, unit_of_work
 
 
 def test_january_31_plus_one_month_is_the_end_of_february():
@@ -42,10 +42,10 @@ def test_an_awarded_grant_gets_its_monthly_reports_across_dst_and_month_ends(cli
     reports = client.get(f"/api/v1/reports?application_id={app['id']}", headers=lead).json()["items"]
     assert [r["due_date"] for r in reports] == ["2027-02-28", "2027-03-31", "2027-04-30"]
     assert [r["internal_date"] for r in reports] == ["2027-02-18", "2027-03-21", "2027-04-20"]
-    from api.grants.service import _report_deadlines
+    from api.grants.service import report_deadlines
 
-    with client.app.state.db.session() as session:
-        found = _report_deadlines(session, datetime(2027, 2, 1, tzinfo=UTC), datetime(2027, 5, 1, tzinfo=UTC))
+    with unit_of_work(client.app) as ctx:
+        found = report_deadlines(ctx, datetime(2027, 2, 1, tzinfo=UTC), datetime(2027, 5, 1, tzinfo=UTC))
         times = sorted(d.due_at for d in found)
     assert times == [datetime(2027, 2, 28, 5, tzinfo=UTC), datetime(2027, 3, 31, 4, tzinfo=UTC),
                      datetime(2027, 4, 30, 4, tzinfo=UTC)]

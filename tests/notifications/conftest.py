@@ -1,5 +1,6 @@
 """Fixtures for the reminders: a real aiosmtpd server on loopback, a controllable clock,
-the reminders context bound to the test database, and helpers to plan and deliver."""
+a runtime on the test database with the settings a test asks for, and helpers to plan and
+deliver."""
 
 import asyncio
 import re
@@ -15,11 +16,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
+from api.areas import build_runtime
 from api.collective.models import Body, Person
-from api.rules.loader import load_rules
+from api.context import Runtime
 from api.timeutil import set_clock
-from notifications import context
-from tests.conftest import RULES, make_settings, seed_demo
+from tests.conftest import make_settings, seed_demo
 
 MID = re.compile(rb"^Message-ID:\s*(\S+)", re.MULTILINE | re.IGNORECASE)
 
@@ -104,22 +105,14 @@ def clock():
 
 
 @pytest.fixture
-def rules():
-    return load_rules(RULES).rules
+def configure(database):
+    """A function returning a runtime on this test's database with the test's settings
+    (`configure(smtp_host=...)`), built as the web app and the worker build theirs."""
 
+    def apply(**overrides) -> Runtime:
+        return build_runtime(make_settings(database.url, **overrides), database)
 
-@pytest.fixture
-def configure(db_url, rules):
-    """Bind the reminders context to this test's settings; returns a function to change them."""
-
-    def apply(**overrides):
-        settings = make_settings(db_url, **overrides)
-        context.configure(settings, rules)
-        return settings
-
-    apply()
-    yield apply
-    context._settings, context._rules = None, None
+    return apply
 
 
 @pytest.fixture
@@ -132,10 +125,10 @@ def people(database, clock):
     return found
 
 
-def deliver(database, **kw):
+def deliver(runtime: Runtime, **kw):
     from notifications.delivery import deliver_due
 
-    return asyncio.run(deliver_due(database, **kw))
+    return asyncio.run(deliver_due(runtime, **kw))
 
 
 def wait_for(predicate, timeout: float = 5.0) -> None:

@@ -1,7 +1,6 @@
 """The admin's outbox (API and pages), the local mailbox, and the scheduler / worker."""
 
 import asyncio
-import re
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
@@ -10,19 +9,21 @@ from sqlalchemy import select, update
 from api.collective.models import Body, Person
 from notifications.deadlines import Deadline, upsert_deadline
 from notifications.models import OutboxMessage, Status
-from tests.conftest import ADMIN, CHAIR, DEMO_PASSWORD, MEMBERS, make_settings, token_for
+from tests.conftest import make_settings
+from tests.helpers import ADMIN, CHAIR, MEMBERS, sign_in, token_for, unit_of_work
 from tests.notifications.conftest import deliver
 
 
-def _plan(database, clock):
-    with database.session() as session:
+def _plan(runtime, clock):
+    with unit_of_work(runtime) as ctx:
+        session = ctx.session
         ids = {p.email: p.id for p in session.execute(select(Person)).scalars()}
         hr = session.execute(select(Body.id).where(Body.key == "hr")).scalar_one()
-        upsert_deadline(session, Deadline(kind="task_due", object_type="task", object_id=1,
+        upsert_deadline(ctx, Deadline(kind="task_due", object_type="task", object_id=1,
                                           due_at=clock.at + timedelta(hours=20), title_fr="Ordre du jour",
                                           title_en="Agenda", path="/tasks/1",
                                           recipient_ids=frozenset({ids[MEMBERS[0]]})))
-        upsert_deadline(session, Deadline(kind="decision_closing", object_type="decision", object_id=2,
+        upsert_deadline(ctx, Deadline(kind="decision_closing", object_type="decision", object_id=2,
                                           due_at=clock.at + timedelta(hours=3), title_fr="Embauche secrète",
                                           title_en="Secret hiring", path="/decisions/2",
                                           confidential_category="human_resources", body_id=hr,
@@ -31,9 +32,9 @@ def _plan(database, clock):
 
 def test_the_admin_sees_the_outbox_and_retries_a_failed_email_but_never_a_confidential_title(
         client, app, database, configure, clock):
-    configure(base_url="http://testserver")
-    _plan(database, clock)
-    deliver(database)
+    runtime = configure(base_url="http://testserver")
+    _plan(runtime, clock)
+    deliver(runtime)
     as_admin = token_for(client, ADMIN)
     listing = client.get("/api/v1/outbox?status=local", headers=as_admin)
     assert listing.status_code == 200 and listing.json()["total"] == 2
@@ -51,9 +52,7 @@ def test_the_admin_sees_the_outbox_and_retries_a_failed_email_but_never_a_confid
     assert retried.status_code == 200 and retried.json()["status"] == "planned"
     assert client.post(f"/api/v1/outbox/{row_id}/retry", headers=as_admin).status_code == 422
 
-    page = client.get("/signin")
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    client.post("/signin", data={"csrf_token": csrf, "email": ADMIN, "password": DEMO_PASSWORD})
+    sign_in(client, ADMIN)
     outbox = client.get("/admin/outbox")
     assert outbox.status_code == 200 and "Ordre du jour" in outbox.text and "secrète" not in outbox.text
     assert 'href="/admin/outbox"' in outbox.text  # in the menu
@@ -64,12 +63,10 @@ def test_the_admin_sees_the_outbox_and_retries_a_failed_email_but_never_a_confid
 
 
 def test_the_local_mailbox_shows_the_email_to_the_admin(client, app, database, configure, clock):
-    configure(base_url="http://testserver")
-    _plan(database, clock)
-    deliver(database)
-    page = client.get("/signin")
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    client.post("/signin", data={"csrf_token": csrf, "email": ADMIN, "password": DEMO_PASSWORD})
+    runtime = configure(base_url="http://testserver")
+    _plan(runtime, clock)
+    deliver(runtime)
+    sign_in(client, ADMIN)
     with database.session() as session:
         row_id = session.execute(select(OutboxMessage.id).where(OutboxMessage.kind == "task_due")).scalar_one()
     shown = client.get(f"/admin/outbox/{row_id}")
@@ -91,27 +88,55 @@ def test_the_web_app_starts_the_scheduler_with_idempotent_interval_jobs(database
             assert job.coalesce is True and job.max_instances == 1 and job.misfire_grace_time
 
 
-def test_relais_worker_runs_the_same_jobs_and_stops_cleanly(database, db_url, configure, clock, people):
-    from notifications import sweeps, worker
+def test_relais_worker_runs_the_same_jobs_and_stops_cleanly(database, db_url, configure, clock, people,
+                                                            monkeypatch):
+    from api.areas import build_runtime
+    from notifications import worker
 
     ran = []
 
-    @sweeps.sweep("test_probe")
-    def probe(session, now):
+    def probe(ctx, now):
         ran.append(now)
 
-    try:
-        _plan(database, clock)
+    def runtime_with_probe(settings):  # the worker's own runtime, with one more sweep installed
+        runtime = build_runtime(settings)
+        runtime.registry.add_sweep("test_probe", probe)
+        return runtime
 
-        async def run():
-            stop = asyncio.Event()
-            asyncio.get_running_loop().call_later(1.5, stop.set)
-            await worker._main(make_settings(db_url), stop)
+    monkeypatch.setattr(worker, "build_runtime", runtime_with_probe)
+    _plan(configure(), clock)
 
-        asyncio.run(run())
-    finally:
-        sweeps.SWEEPS.pop("test_probe", None)
+    async def run():
+        stop = asyncio.Event()
+        asyncio.get_running_loop().call_later(1.5, stop.set)
+        await worker._main(make_settings(db_url), stop)
+
+    asyncio.run(run())
     assert ran  # the system sweep ran
     with database.session() as session:
         statuses = set(session.execute(select(OutboxMessage.status)).scalars())
     assert Status.local in statuses  # the due reminder went to the local mailbox
+
+
+def test_a_sign_in_link_wakes_the_delivery_job_instead_of_waiting_for_the_next_tick(database, db_url):
+    from datetime import datetime
+
+    from api.main import create_app
+    from tests.helpers import csrf_of
+    from tests.notifications.conftest import wait_for
+
+    app = create_app(make_settings(db_url, scheduler_enabled=True, sweep_interval_seconds=3600), db=database)
+
+    def link_status():
+        with database.session() as session:
+            return session.execute(select(OutboxMessage.status)
+                                   .where(OutboxMessage.kind == "signin_link")).scalar_one_or_none()
+
+    with TestClient(app) as client:
+        deliver_job = app.state.scheduler.get_job("deliver")
+        # The jobs run once at start; the next tick is an hour away.
+        wait_for(lambda: deliver_job.next_run_time.timestamp() > datetime.now().timestamp() + 600)
+        csrf = csrf_of(client.get("/signin/link").text)
+        assert client.post("/signin/link", data={"csrf_token": csrf, "email": MEMBERS[2]}).status_code == 200
+        wait_for(lambda: link_status() == Status.local, timeout=10)
+    assert link_status() == Status.local  # sent (local mailbox) at once, not an hour later

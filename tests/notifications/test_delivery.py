@@ -1,6 +1,7 @@
 """Delivery to a real SMTP server on loopback: outages, crashes, two workers, the due sweep."""
 
 import asyncio
+import dataclasses
 import threading
 import time
 from datetime import timedelta
@@ -12,14 +13,14 @@ from api.db import Database
 from notifications import delivery
 from notifications.deadlines import Deadline, upsert_deadline
 from notifications.models import OutboxMessage, Status
-from tests.conftest import MEMBERS
+from tests.helpers import ADMIN, MEMBERS, unit_of_work
 from tests.notifications.conftest import deliver, wait_for
 
 
-def plan_tasks(database, people, clock, count, emails=(MEMBERS[0],), due_in=timedelta(days=1)):
-    with database.session() as session:
+def plan_tasks(runtime, people, clock, count, emails=(MEMBERS[0],), due_in=timedelta(days=1)):
+    with unit_of_work(runtime) as ctx:
         for i in range(count):
-            upsert_deadline(session, Deadline(
+            upsert_deadline(ctx, Deadline(
                 kind="task_due", object_type="task", object_id=i + 1, due_at=clock.at + due_in,
                 title_fr=f"Tâche {i + 1}", title_en=f"Task {i + 1}", path=f"/tasks/{i + 1}",
                 recipient_ids=frozenset(people[e].id for e in emails)))
@@ -33,12 +34,12 @@ def statuses(database) -> dict[str, int]:
 
 def test_smtp_down_for_an_hour_then_up_every_reminder_arrives_exactly_once(
         database, configure, clock, people, smtp):
-    configure(smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_timeout_seconds=2)
-    plan_tasks(database, people, clock, 5)  # 1-day reminders, due now (catch-up)
+    runtime = configure(smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_timeout_seconds=2)
+    plan_tasks(runtime, people, clock, 5)  # 1-day reminders, due now (catch-up)
     smtp.stop()
     tries = 0
     for _ in range(12):  # an hour of ticks every 5 minutes while the server is down
-        report = deliver(database)
+        report = deliver(runtime)
         tries += report.failed
         clock.advance(minutes=5)
     assert tries >= 5 and statuses(database) == {Status.planned: 5}
@@ -50,7 +51,7 @@ def test_smtp_down_for_an_hour_then_up_every_reminder_arrives_exactly_once(
 
     smtp.start()
     for _ in range(10):
-        deliver(database)
+        deliver(runtime)
         clock.advance(minutes=10)
     wait_for(lambda: len(smtp.sink.received) == 5)
     assert len(smtp.sink.received) == 5 and not smtp.sink.duplicates()
@@ -59,20 +60,20 @@ def test_smtp_down_for_an_hour_then_up_every_reminder_arrives_exactly_once(
 
 def test_after_max_attempts_a_reminder_is_failed_and_the_admin_can_retry_it(
         database, configure, clock, people, smtp):
-    configure(smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_timeout_seconds=2)
-    plan_tasks(database, people, clock, 1)
+    runtime = configure(smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_timeout_seconds=2)
+    plan_tasks(runtime, people, clock, 1)
     smtp.stop()
     for _ in range(8):
-        deliver(database)
+        deliver(runtime)
         clock.advance(days=1)
     assert statuses(database) == {Status.failed: 1}
     from notifications import service
 
-    with database.session() as session:
-        row = session.execute(select(OutboxMessage)).scalar_one()
-        service.retry(session, row.id)
+    with unit_of_work(runtime, ADMIN) as ctx:
+        row = ctx.session.execute(select(OutboxMessage)).scalar_one()
+        service.retry(ctx, row.id)
     smtp.start()
-    deliver(database)
+    deliver(runtime)
     wait_for(lambda: len(smtp.sink.received) == 1)
     assert statuses(database) == {Status.sent: 1}
 
@@ -82,25 +83,26 @@ def test_killed_between_send_and_commit_gives_at_most_one_duplicate_with_the_sam
     """Documented outcome: the SMTP server accepted the message, the process died before
     recording it; the row stays `sending` until its lease expires, then is sent again with
     the same Message-ID. One duplicate at most, and nothing lost."""
-    configure(smtp_host="127.0.0.1", smtp_port=smtp.port)
-    plan_tasks(database, people, clock, 3)
+    runtime = configure(smtp_host="127.0.0.1", smtp_port=smtp.port)
+    plan_tasks(runtime, people, clock, 3)
 
     async def crash_after_sending():
-        claimed = delivery.claim(database, limit=10)
+        claimed = delivery.claim_in_own_transaction(runtime, limit=10)
+        head = delivery.letterhead_of(runtime)
         for job in claimed.jobs:
-            delivery.prepare(job, with_smtp=True)
-        pool = delivery.SmtpPool()
-        await delivery.send_jobs(claimed.jobs, pool)
+            delivery.prepare(job, head, with_smtp=True)
+        pool = delivery.SmtpPool(runtime.settings)
+        await delivery.send_jobs(claimed.jobs, pool, head)
         await pool.close()
         # ... killed here: `finish` never runs.
 
     asyncio.run(crash_after_sending())
     wait_for(lambda: len(smtp.sink.received) == 3)
     assert statuses(database) == {Status.sending: 3}
-    assert deliver(database).sent == 0  # restarted at once: the lease still holds
+    assert deliver(runtime).sent == 0  # restarted at once: the lease still holds
     clock.advance(seconds=delivery.LEASE_SECONDS)
-    assert deliver(database).sent == 3  # lease expired: sent again
-    assert deliver(database).sent == 0
+    assert deliver(runtime).sent == 3  # lease expired: sent again
+    assert deliver(runtime).sent == 0
     wait_for(lambda: len(smtp.sink.received) == 6)
     ids = smtp.sink.message_ids()
     assert len(ids) == 6 and len(set(ids)) == 3
@@ -112,9 +114,9 @@ def test_killed_between_send_and_commit_gives_at_most_one_duplicate_with_the_sam
 
 
 def test_without_an_smtp_host_emails_go_to_the_local_mailbox(database, configure, clock, people):
-    configure()
-    plan_tasks(database, people, clock, 2)
-    assert deliver(database).sent == 2
+    runtime = configure()
+    plan_tasks(runtime, people, clock, 2)
+    assert deliver(runtime).sent == 2
     with database.session() as session:
         rows = session.execute(select(OutboxMessage)).scalars().all()
     assert {r.status for r in rows} == {Status.local}
@@ -136,13 +138,14 @@ def test_two_workers_on_postgresql_deliver_10000_reminders_exactly_once(
         database, configure, clock, people, smtp):
     if not database.is_postgres:
         pytest.skip("several workers share the outbox on PostgreSQL only")
-    configure(smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_connections=2)
+    runtime = configure(smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_connections=2)
     _bulk_due_rows(database, 10_000, people, clock.at)
     reports = []
 
-    def worker():
+    def worker():  # a process of its own: its own database engine
         db = Database(database.url)
-        reports.append(asyncio.run(delivery.deliver_due(db, batch_size=250)))
+        own = dataclasses.replace(runtime, database=db)
+        reports.append(asyncio.run(delivery.deliver_due(own, batch_size=250)))
         db.dispose()
 
     started = time.monotonic()
@@ -163,7 +166,7 @@ def test_two_workers_on_postgresql_deliver_10000_reminders_exactly_once(
 
 def test_the_due_sweep_over_a_million_future_reminders_is_an_index_search(database, configure, clock, people):
     """A query-plan test plus a figure (printed), not a timing assertion."""
-    configure()
+    runtime = configure()
     future = clock.at + timedelta(days=30)
     n = 1_000_000
     pid = people[MEMBERS[0]].id
@@ -210,7 +213,7 @@ def test_the_due_sweep_over_a_million_future_reminders_is_an_index_search(databa
     timings = []
     for _ in range(5):
         t0 = time.perf_counter()
-        claimed = delivery.claim(database)
+        claimed = delivery.claim_in_own_transaction(runtime)
         timings.append((time.perf_counter() - t0) * 1000)
         assert not claimed.jobs
     print(f"\n{database.engine.dialect.name}: {n} future rows loaded in {loaded:.1f} s; due sweep "

@@ -1,0 +1,19 @@
+"""The decisions area: proposals, online votes, recusals, closing."""
+
+from api.decisions import demo, guards, pages, routes, service
+from api.registry import Registry
+from workflows.engine import Binding
+
+
+def install(registry: Registry) -> None:
+    registry.routers += [routes.router, pages.router]
+    for name, fn in guards.GUARDS.items():
+        registry.engine.add_guard(name, fn)
+    registry.engine.bind(Binding(
+        object_type=service.OBJECT_TYPE, workflow_name=lambda decision: decision.workflow,
+        actor_roles=service.actor_roles, after=[service.after_transition]))
+    registry.add_provider(service.DEADLINE_KIND, service.closing_deadlines)
+    registry.add_sweep("close_due_decisions", service.sweep_close_due)
+    registry.add_demo(20, demo.demo_decisions)
+    registry.add_nav("nav.decisions", "/decisions")
+    registry.sections.append(pages.my_open_votes)

@@ -1,0 +1,51 @@
+"""What the areas install into one application: workflow bindings, guards and hooks, deadline
+providers, sweeps, demo data, menu entries, dashboard sections, routers.
+
+An area exposes `install(registry)` (in `api/<area>/area.py`); `api.areas.install_all` calls
+them in a fixed order and the result travels with the application's runtime. Nothing here is
+filled at import time, so importing a module never changes what another one sees.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from workflows.engine import Engine
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """A menu entry: shown to a person when `shown(viewer)` says so (everyone by default)."""
+
+    key: str  # translation key of the label
+    path: str
+    shown: Callable[[Any, Any], bool] | None = None  # (context, viewer) -> bool
+
+
+@dataclass
+class Registry:
+    engine: Engine = field(default_factory=Engine)
+    # kind -> fn(ctx, start, end) -> deadlines of that kind in [start, end)
+    providers: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    # name -> fn(ctx, at): idempotent work run by the scheduler at every tick
+    sweeps: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    # (order, fn(ctx, today)): demo data, run after the demo people
+    demo_hooks: list[tuple[int, Callable[..., Any]]] = field(default_factory=list)
+    nav: list[NavEntry] = field(default_factory=list)
+    # fn(ctx) -> dashboard Section | None
+    sections: list[Callable[..., Any]] = field(default_factory=list)
+    # decision kind -> fn(ctx, decision) -> ids of the organisations the decision pays
+    beneficiaries: dict[str, Callable[..., set[int]]] = field(default_factory=dict)
+    routers: list[Any] = field(default_factory=list)
+
+    def add_nav(self, key: str, path: str, shown: Callable[[Any, Any], bool] | None = None) -> None:
+        self.nav.append(NavEntry(key, path, shown))
+
+    def add_provider(self, kind: str, fn: Callable[..., Any]) -> None:
+        self.providers[kind] = fn
+
+    def add_sweep(self, name: str, fn: Callable[..., Any]) -> None:
+        self.sweeps[name] = fn
+
+    def add_demo(self, order: int, fn: Callable[..., Any]) -> None:
+        self.demo_hooks.append((order, fn))
