@@ -40,6 +40,7 @@ import argparse
 import asyncio
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -346,6 +347,7 @@ def profile_database(kind: str, args, code: bv.Code) -> None:
             except Exception:  # noqa: BLE001 - the report is out already
                 pass
         loop.close()
+        shutil.rmtree(tmp, ignore_errors=True)
         if pg_name:
             try:
                 bv.pg_drop(pg_name)
