@@ -13,6 +13,7 @@ from api.config import Settings
 from api.context import Runtime
 from api.db import Database
 from api.registry import Registry
+from api.viewers import ViewerCache, track_membership
 
 AREAS = [
     "api.collective.area",
@@ -31,6 +32,7 @@ AREAS = [
 # Modules holding SQLAlchemy models (for migrations and create_all in tests).
 MODELS = [
     "api.collective.models",
+    "api.viewers",
     "api.rules.models",
     "api.register.models",
     "api.decisions.models",
@@ -70,6 +72,8 @@ def build_runtime(settings: Settings, database: Database | None = None) -> Runti
     registry = install_all()
     loaded = load_rules_checked(settings, registry)
     database = database or Database(settings.database_url)
+    track_membership(database.sessionmaker)
     with database.session() as session:
         book = book_for(session, loaded)
-    return Runtime(settings=settings, database=database, book=book, registry=registry)
+    return Runtime(settings=settings, database=database, book=book, registry=registry,
+                   viewers=ViewerCache())

@@ -27,6 +27,7 @@ from api.registry import Registry
 from api.rules.schema import GovernanceRules
 from api.rules.service import RulesBook
 from api.timeutil import local, now
+from api.viewers import ViewerCache
 
 log = logging.getLogger("relais")
 
@@ -40,6 +41,7 @@ class Runtime:
     book: RulesBook
     registry: Registry
     scheduler: Any = None  # the in-process scheduler, when the web app runs one
+    viewers: ViewerCache = field(default_factory=ViewerCache)
 
     @property
     def rules(self) -> GovernanceRules:
@@ -135,10 +137,7 @@ class Context:
 
     def sign_in(self, person_id: int) -> Viewer | None:
         """Load this person's viewer (None if they do not exist or are inactive)."""
-        person = self.session.get(Person, person_id)
-        if person is None or not person.is_active:
-            return None
-        self.viewer = load_viewer(self.session, person, self.today)
+        self.viewer = self.runtime.viewers.viewer(self.session, person_id, self.today)
         return self.viewer
 
     def acting_as(self, viewer: Viewer | None) -> "Context":

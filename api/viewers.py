@@ -1,0 +1,88 @@
+"""Who is asking, without three queries on every request: viewers cached per process.
+
+A `Viewer` (person, current seats, the bodies' tree) changes only when a person, a seat or a
+body changes. Every flush that adds, changes or deletes one of those bumps a single counter,
+`membership_version`, in the same transaction (a session listener does it: no service can
+forget). A request reads that counter (one primary-key lookup) and reuses the viewer cached
+for (person, today, counter) — loaded fresh when anything changed, in this process or in
+another one sharing the database.
+
+Cached viewers hold detached rows (seats and their bodies) with every attribute the pages
+read already loaded: they are shared between threads and only read. Each request gets the
+person merged into its own session (no SQL), so a change to the person is saved as usual.
+"""
+
+import dataclasses
+import threading
+from collections import OrderedDict
+from datetime import date
+
+from sqlalchemy import Integer, event, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+
+from api.access import Viewer, load_viewer
+from api.collective.models import Body, Person, Seat
+from api.db import Base
+
+MEMBERSHIP_MODELS = (Person, Seat, Body)
+
+
+class MembershipVersion(Base):
+    """One row: bumped by every change to people, seats and bodies."""
+
+    __tablename__ = "membership_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def _bump_on_membership_change(session: Session, flush_context, instances) -> None:
+    changed = (*session.new, *session.dirty, *session.deleted)
+    if any(isinstance(obj, MEMBERSHIP_MODELS) and (obj not in session.dirty or session.is_modified(obj))
+           for obj in changed):
+        session.execute(update(MembershipVersion).where(MembershipVersion.id == 1)
+                        .values(version=MembershipVersion.version + 1))
+
+
+def track_membership(factory: sessionmaker) -> None:
+    """Bump the counter from every session of this factory (called once per database)."""
+    if not event.contains(factory, "before_flush", _bump_on_membership_change):
+        event.listen(factory, "before_flush", _bump_on_membership_change)
+
+
+def membership_version(session: Session) -> int:
+    return session.execute(select(MembershipVersion.version).where(MembershipVersion.id == 1)
+                           ).scalar_one_or_none() or 0
+
+
+class ViewerCache:
+    """Viewers by person, valid for one day and one membership version; bounded, thread-safe."""
+
+    def __init__(self, size: int = 2048):
+        self.size = size
+        self._items: OrderedDict[int, tuple[date, int, Viewer]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def viewer(self, session: Session, person_id: int, today: date) -> Viewer | None:
+        """The person's viewer today, or None if they do not exist or are not active."""
+        version = membership_version(session)
+        with self._lock:
+            hit = self._items.get(person_id)
+            if hit is not None and hit[0] == today and hit[1] == version:
+                self._items.move_to_end(person_id)
+                cached = hit[2]
+                return dataclasses.replace(cached, person=session.merge(cached.person, load=False))
+        person = session.get(Person, person_id)
+        if person is None or not person.is_active:
+            return None
+        if person in session.dirty:  # being changed in this unit of work: not for sharing
+            return load_viewer(session, person, today)
+        cached = load_viewer(session, person, today)
+        for obj in (person, *cached.seats, *{seat.body for seat in cached.seats}):
+            session.expunge(obj)
+        with self._lock:
+            self._items[person_id] = (today, version, cached)
+            self._items.move_to_end(person_id)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return dataclasses.replace(cached, person=session.merge(cached.person, load=False))
