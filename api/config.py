@@ -6,13 +6,18 @@ from pathlib import Path
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
+# The rules Relais ships with (the Équipe Ressources Relais model, seed 000), inside the
+# package so that an installed Relais has them; `relais init` copies them into the working
+# folder when it has none, as the collective's own file to edit.
+STARTER_RULES = Path(__file__).resolve().parent / "rules" / "governance_rules.yaml"
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RELAIS_", env_file=".env", extra="ignore")
 
     database_url: str = "sqlite:///./relais.db"
-    rules_path: Path = ROOT / "governance_rules.yaml"
+    # The collective's rules file, relative to the folder Relais runs in.
+    rules_path: Path = Path("governance_rules.yaml")
     # `relais init` writes a random key to .env; this default only serves tests and a first look.
     secret_key: str = "dev-only-change-me"
     base_url: str = "http://127.0.0.1:8000"
