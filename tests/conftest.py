@@ -122,6 +122,18 @@ def db_url(request, tmp_path) -> Iterator[str]:
 
 
 @pytest.fixture
+def pg_url(pg_template) -> Iterator[str]:
+    """A fresh copy of the PostgreSQL template, for tests that only make sense there."""
+    name = f"relais_t_{uuid.uuid4().hex[:12]}"
+    admin = _admin_engine()
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
+    yield _pg_url(name)
+    _drop_pg(admin, name)
+    admin.dispose()
+
+
+@pytest.fixture
 def sqlite_url(request, tmp_path) -> str:
     target = tmp_path / "relais-test.db"
     shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
