@@ -11,7 +11,6 @@ import shutil
 import sqlite3
 import uuid
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -19,10 +18,22 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from api.areas import import_models
-from api.config import ROOT, Settings
 from api.db import Database
 from migrations import upgrade
-from tests.helpers import ADMIN, CHAIR, DEMO_PASSWORD, MEMBERS, PARTNER, STAFF, token_for  # noqa: F401
+from tests.helpers import (  # noqa: F401 - re-exported for older test files
+    ADMIN,
+    CHAIR,
+    DEMO_PASSWORD,
+    IN_CI,
+    MEMBERS,
+    PARTNER,
+    RULES,
+    SEED_DAY,
+    STAFF,
+    make_settings,
+    seed_demo,
+    token_for,
+)
 
 import_models()
 
@@ -33,9 +44,7 @@ import api.security  # noqa: E402
 
 api.security._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
-IN_CI = os.environ.get("CI") == "true"
 PG_ADMIN_URL = os.environ.get("RELAIS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-RULES = ROOT / "governance_rules.yaml"
 
 
 def _pg_available() -> bool:
@@ -52,7 +61,6 @@ def _pg_available() -> bool:
 # Every test database starts as a copy of a template holding the demo collective's people
 # (seats from SEED_DAY's year on), so no test pays for seeding: a file copy on SQLite,
 # CREATE DATABASE ... TEMPLATE on PostgreSQL.
-SEED_DAY = date(2026, 1, 15)
 
 
 def _admin_engine():
@@ -146,24 +154,6 @@ def database(db_url) -> Iterator[Database]:
     db = Database(db_url)
     yield db
     db.dispose()
-
-
-def make_settings(db_url: str, **overrides) -> Settings:
-    values = dict(database_url=db_url, rules_path=RULES, secret_key="test-secret-key",
-                  scheduler_enabled=False, base_url="http://testserver")
-    values.update(overrides)
-    return Settings(**values)
-
-
-def seed_demo(database: Database, today: date | None = None, with_area_data: bool = False) -> None:
-    from api.areas import build_runtime
-    from api.collective.setup import sync_from_rules
-    from api.demo import load_demo
-
-    runtime = build_runtime(make_settings(database.url), database)
-    with runtime.unit_of_work() as ctx:
-        sync_from_rules(ctx)
-        load_demo(ctx, today or date.today(), with_area_data=with_area_data)
 
 
 @pytest.fixture

@@ -1,14 +1,24 @@
 """Helpers every test file may import: the demo accounts, API tokens, page sign-in, CSRF,
 and a unit of work (a `Context`) for tests that call services directly."""
 
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from api.config import ROOT, Settings
+from api.db import Database
+
 DEMO_PASSWORD = "relais-demo-2026"
+IN_CI = os.environ.get("CI") == "true"  # then PostgreSQL and Chromium must be there
+RULES = ROOT / "governance_rules.yaml"
+# Every test database starts as a copy of a template holding the demo collective's people
+# (seats from SEED_DAY's year on).
+SEED_DAY = date(2026, 1, 15)
 
 # Demo accounts by role (see api/demo.py).
 ADMIN = "admin@relais.demo"
@@ -17,6 +27,24 @@ MEMBERS = ["gestion.handroits@relais.demo", "organisation.ciusss@relais.demo",
            "direction.mdj@relais.demo", "coordination.mem@relais.demo"]
 STAFF = "coordination.err@relais.demo"
 PARTNER = "direction.elan@relais.demo"  # partners' committee only
+
+
+def make_settings(db_url: str, **overrides) -> Settings:
+    values = dict(database_url=db_url, rules_path=RULES, secret_key="test-secret-key",
+                  scheduler_enabled=False, base_url="http://testserver")
+    values.update(overrides)
+    return Settings(**values)
+
+
+def seed_demo(database: Database, today: date | None = None, with_area_data: bool = False) -> None:
+    from api.areas import build_runtime
+    from api.collective.setup import sync_from_rules
+    from api.demo import load_demo
+
+    runtime = build_runtime(make_settings(database.url), database)
+    with runtime.unit_of_work() as ctx:
+        sync_from_rules(ctx)
+        load_demo(ctx, today or date.today(), with_area_data=with_area_data)
 
 
 def token_for(client: TestClient, email: str, password: str = DEMO_PASSWORD) -> dict[str, str]:
