@@ -24,6 +24,10 @@ class Viewer:
     seats: list[Seat] = field(default_factory=list)  # current seats only
     parents: dict[int, int | None] = field(default_factory=dict)  # body id -> parent id
     sub_committees: set[int] = field(default_factory=set)  # ids of bodies that are sub-committees
+    # The person's session version when this viewer was loaded (`Person.session_version`): a
+    # session cookie or token counts only if it carries the same one (`api.deps`). Cached with
+    # the viewer: raising the version changes the person, which invalidates cached viewers.
+    session_version: int = 0
 
     @property
     def id(self) -> int:
@@ -85,7 +89,7 @@ def load_viewer(session: Session, person: Person, today: date) -> Viewer:
         .options(selectinload(Seat.body))
     ).scalars().all()
     bodies = session.execute(select(Body.id, Body.parent_id, Body.kind)).all()
-    return Viewer(person=person, today=today, seats=list(seats),
+    return Viewer(person=person, today=today, seats=list(seats), session_version=person.session_version,
                   parents={b.id: b.parent_id for b in bodies},
                   sub_committees={b.id for b in bodies if b.kind == BodyKind.sub_committee})
 

@@ -26,6 +26,8 @@ AREAS = [
     "api.committees.area",
     "notifications.area",
     "api.calendar.area",
+    "api.logbook.area",
+    "api.documents.area",
     "api.dashboard",
 ]
 
@@ -40,6 +42,8 @@ MODELS = [
     "api.grants.models",
     "api.committees.models",
     "notifications.models",
+    "api.logbook.models",
+    "api.documents.models",
 ]
 
 

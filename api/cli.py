@@ -1,5 +1,5 @@
-"""The `relais` command: init, demo, serve, worker, rules check, users create, register verify,
-workflows show."""
+"""The `relais` command: init, demo, serve, worker, inbound, rules check, users create, register verify /
+head / seal, backup, restore, export, workflows show."""
 
 import secrets
 import sys
@@ -63,17 +63,36 @@ def _runtime():
         raise _rules_errors_exit(exc) from exc
 
 
+def _seal(runtime) -> None:
+    """Sign the register's events written without the key (by the command just run)."""
+    from api.register.service import seal
+
+    with runtime.unit_of_work() as ctx:
+        seal(ctx)
+
+
+def _write_starter_rules(path: Path) -> None:
+    """A folder without a rules file gets the starter rules, as the collective's own to edit."""
+    from api.config import STARTER_RULES
+
+    if not path.exists():
+        path.write_text(STARTER_RULES.read_text(encoding="utf-8"), encoding="utf-8")
+        typer.echo(f"Règles de départ écrites / starter rules written: {path}")
+
+
 def _init():
     """Migrate, record the rules, sync the collective and its bodies; returns the runtime."""
     from api.collective.setup import sync_from_rules
     from migrations import upgrade
 
     settings = get_settings()
+    _write_starter_rules(settings.rules_path)
     _load_rules_or_exit(settings.rules_path)  # a clear message before touching the database
     upgrade(settings.database_url)
     runtime = _runtime()
     with runtime.unit_of_work() as ctx:
         sync_from_rules(ctx)
+    _seal(runtime)
     return runtime
 
 
@@ -94,6 +113,7 @@ def demo() -> None:
     runtime = _init()
     with runtime.unit_of_work() as ctx:
         accounts = load_demo(ctx, ctx.today)
+    _seal(runtime)
     runtime.database.dispose()
     typer.echo("\nComptes de démonstration / demo accounts "
                f"(mot de passe / password: {DEMO_PASSWORD}):")
@@ -102,14 +122,18 @@ def demo() -> None:
 
 
 @app.command()
-def serve(host: str | None = None, port: int | None = None, reload: bool = False) -> None:
-    """Start the web app (and its scheduler unless RELAIS_SCHEDULER_ENABLED=false)."""
+def serve(host: str | None = None, port: int | None = None, reload: bool = False,
+          workers: int = typer.Option(1, min=1, max=64, help="app processes (PostgreSQL)")) -> None:
+    """Start the web app (and its scheduler unless RELAIS_SCHEDULER_ENABLED=false).
+
+    uvloop and httptools when installed (they are dependencies). Several `--workers` share
+    one PostgreSQL database; on SQLite, one process writes at a time anyway, so keep one."""
     import uvicorn
 
     settings = get_settings()
     typer.echo(f"Relais: {settings.base_url}")
     uvicorn.run("api.asgi:app", host=host or settings.host, port=port or settings.port,
-                reload=reload, proxy_headers=True)
+                reload=reload, proxy_headers=True, workers=None if reload else workers)
 
 
 @app.command()
@@ -121,6 +145,18 @@ def worker() -> None:
         typer.echo(f"worker unavailable: {exc}", err=True)
         raise typer.Exit(1) from exc
     run_worker(get_settings())
+
+
+@app.command()
+def inbound(host: str = "127.0.0.1", port: int = 2525) -> None:
+    """Receive votes answered by email (vote+...@ the RELAIS_MAIL_FROM domain) over SMTP."""
+    import logging
+
+    from notifications.inbound import serve
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    typer.echo(f"relais inbound: SMTP on {host}:{port}")
+    serve(_runtime(), host, port)
 
 
 @rules_app.command("check")
@@ -153,6 +189,7 @@ def users_create(email: str, name: str, admin: bool = False, language: str = "fr
     try:
         with runtime.unit_of_work() as ctx:
             person = create_person(ctx, data)
+        _seal(runtime)
     except AppError as exc:
         typer.echo(t(exc.key, language), err=True)
         raise typer.Exit(1) from exc
@@ -162,21 +199,115 @@ def users_create(email: str, name: str, admin: bool = False, language: str = "fr
 
 
 @register_app.command("verify")
-def register_verify() -> None:
-    """Check the register's hash chain; names the first broken event and exits 1."""
+def register_verify(anchor: str | None = typer.Option(
+        None, help="SEQ:HASH printed in an outcome email, the minutes or a packet: "
+                   "the register must still hold it")) -> None:
+    """Check the register's hash chain and signatures (and an anchor kept outside the
+    database); names the first broken event and exits 1."""
     from api.db import Database
-    from api.register.service import verify
+    from api.register.service import parse_anchor, signing_key, verify
 
-    db = Database(get_settings().database_url)
-    with db.sessionmaker() as session:
-        result = verify(session)
-    db.dispose()
+    parsed = None
+    if anchor is not None:
+        parsed = parse_anchor(anchor)
+        if parsed is None:
+            typer.echo("--anchor: expected SEQ:HASH (a number, a colon, 64 hexadecimal characters)", err=True)
+            raise typer.Exit(2)
+    settings = get_settings()
+    db = Database(settings.database_url)
+    try:
+        with db.sessionmaker() as session:
+            result = verify(session, signing_key(settings.secret_key), anchor=parsed)
+    finally:
+        db.dispose()
     if result.ok:
-        typer.echo(f"register OK: {result.checked} events verified")
+        signed = ("signed" if result.signed else "NOT signed yet (run `relais register seal`)")
+        if result.signed and result.unsigned:
+            signed += f", {result.unsigned} recent event(s) not signed yet"
+        typer.echo(f"register OK: {result.checked} events verified, {signed}; "
+                   f"head {result.head_seq}:{result.head_hash}")
+        if parsed is not None:
+            typer.echo(f"anchor {parsed[0]}:{parsed[1]} is in the chain")
         return
     typer.echo(f"register BROKEN at event {result.broken_seq}: {result.reason} "
                f"({result.checked} events verified before it)", err=True)
     raise typer.Exit(1)
+
+
+@register_app.command("head")
+def register_head() -> None:
+    """Print the register's head as SEQ:HASH (an anchor to keep outside the database)."""
+    from api.register.service import head
+
+    runtime = _runtime()
+    try:
+        with runtime.unit_of_work() as ctx:
+            seq, digest = head(ctx)
+    finally:
+        runtime.database.dispose()
+    typer.echo(f"{seq}:{digest}")
+
+
+@register_app.command("seal")
+def register_seal() -> None:
+    """Sign the events written without the secret key (after checking their links)."""
+    from api.register.service import seal
+
+    runtime = _runtime()
+    try:
+        with runtime.unit_of_work() as ctx:
+            count = seal(ctx)
+    finally:
+        runtime.database.dispose()
+    typer.echo(f"{count} event(s) signed")
+
+
+@app.command()
+def backup(file: Path) -> None:
+    """Write a consistent copy of the database while the app runs, with the register's head
+    next to it (FILE.register-head.json); exits 1 if the register does not verify."""
+    from api.backup import BackupError
+    from api.backup import backup as run_backup
+
+    try:
+        record = run_backup(get_settings(), file)
+    except BackupError as exc:
+        typer.echo(f"backup failed: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    if not record.verified:
+        typer.echo(f"backup written to {file}, but its register does NOT verify: {record.reason}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"backup written to {file}; register head {record.anchor} "
+               f"(recorded in {file}.register-head.json: keep a copy elsewhere)")
+
+
+@app.command()
+def restore(file: Path) -> None:
+    """Restore a backup into the (new, empty) database of the settings; refuses a file whose
+    register does not verify with this installation's secret key."""
+    from api.backup import BackupError
+    from api.backup import restore as run_restore
+
+    try:
+        result = run_restore(get_settings(), file)
+    except BackupError as exc:
+        typer.echo(f"restore refused: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"restored {file}: {result.checked} register events verified, head {result.head_seq}:{result.head_hash}")
+
+
+@app.command("export")
+def export_data(directory: Path) -> None:
+    """Write every table of the collective as CSV and JSON, with a README of the columns."""
+    from api.backup import BackupError
+    from api.backup import export as run_export
+
+    try:
+        counts = run_export(get_settings(), directory)
+    except BackupError as exc:
+        typer.echo(f"export failed: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"{len(counts)} tables, {sum(n for _, n in counts)} rows written to {directory} (see README.md)")
 
 
 @workflows_app.command("show")

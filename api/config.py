@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     smtp_connections: int = 2
     mail_from: str = "Relais <relais@localhost>"
 
+    # Documents: attached files and the governance library are kept on disk under this
+    # directory (by content hash); an upload larger than this is refused with a clear message.
+    data_dir: Path = ROOT / "data"
+    upload_max_bytes: int = 20 * 1024 * 1024
+
 
 @lru_cache
 def get_settings() -> Settings:

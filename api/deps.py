@@ -7,7 +7,8 @@
   without error, rolls back when it raises or answers an error page (`ctx.refuse()`, which
   `api.web.render` calls for any status >= 400), before the answer is sent.
 * `ViewerCtx` — the same with the signed-in person (bearer token or session cookie), 401 if
-  none; `AdminCtx` — an administrator, 403 otherwise.
+  none; `AdminCtx` — an administrator, 403 otherwise. A token or cookie counts only while the
+  session version it carries is the person's (`api.security`): ending sessions raises it.
 * `PageCtx`, `PageAdminCtx` — the same for pages: someone not signed in is sent to sign-in.
 * `OptionalViewerCtx` — pages open to everyone that adapt to who is signed in.
 
@@ -26,7 +27,7 @@ from starlette.concurrency import run_in_threadpool
 from api.access import Viewer
 from api.context import Context, Runtime
 from api.errors import AppError, Forbidden
-from api.security import read_token, same_token
+from api.security import read_session, read_token, same_token
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -83,16 +84,25 @@ class SignInRequired(AppError):
         super().__init__("error.unauthorized")
 
 
-def _person_id(request: Request, ctx: Context, token: str | None) -> int | None:
+def _claims(request: Request, ctx: Context, token: str | None) -> tuple[int, int] | None:
+    """(person id, session version) from the bearer token, else from the session cookie."""
     settings = ctx.settings
     if token:
         return read_token(settings.secret_key, token, settings.token_ttl_seconds)
-    return request.session.get("pid")
+    return read_session(request.session)
 
 
 def _load_viewer(request: Request, ctx: Context, token: str | None) -> Viewer | None:
-    person_id = _person_id(request, ctx, token)
-    viewer = ctx.sign_in(person_id) if isinstance(person_id, int) else None
+    claims = _claims(request, ctx, token)
+    viewer = None
+    if claims is not None:
+        person_id, version = claims
+        viewer = ctx.sign_in(person_id)
+        # A cookie or token issued before the person's sessions were ended (sign-out, password
+        # change, "sign out everywhere": the version went up) signs nobody in. The version is
+        # the cached viewer's: no query of its own (`api.viewers`).
+        if viewer is not None and viewer.session_version != version:
+            viewer = ctx.viewer = None
     # For the error handlers, which run after the unit of work has ended: plain values only.
     request.state.lang = viewer.lang if viewer is not None else None
     request.state.signed_in = viewer is not None

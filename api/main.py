@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from starlette.middleware.sessions import SessionMiddleware
 
-from api import errors
+from api import errors, headers
 from api.admission import AdmissionMiddleware, Gate
 from api.areas import build_runtime
 from api.config import Settings, get_settings
@@ -60,6 +60,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     errors.install(app)
     # Outermost: a request waits for its turn before anything else is done for it.
     app.add_middleware(AdmissionMiddleware, gate=gate)
+    # Security headers wrap everything, the gate's 503s and Starlette's 500 page included.
+    headers.install(app, hsts=settings.cookie_secure)
 
     @app.exception_handler(NeedsSignIn)
     async def _needs_sign_in(request: Request, exc: NeedsSignIn):

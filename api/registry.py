@@ -1,5 +1,6 @@
 """What the areas install into one application: workflow bindings, guards and hooks, deadline
-providers, sweeps, demo data, menu entries, dashboard sections, routers.
+providers, sweeps, demo data, menu entries, dashboard sections, routers, and how to read the
+current confidentiality of each kind of object (`scopes`).
 
 An area exposes `install(registry)` (in `api/<area>/area.py`); `api.areas.install_all` calls
 them in a fixed order and the result travels with the application's runtime. Nothing here is
@@ -36,6 +37,10 @@ class Registry:
     sections: list[Callable[..., Any]] = field(default_factory=list)
     # decision kind -> fn(ctx, decision) -> ids of the organisations the decision pays
     beneficiaries: dict[str, Callable[..., set[int]]] = field(default_factory=dict)
+    # object type -> fn() -> SQL select of (object id, confidential category, body id), one row
+    # per object, as it is NOW: what the register, the outbox and the emails check at read
+    # time, so an item made confidential after the fact hides what was written about it.
+    scopes: dict[str, Callable[[], Any]] = field(default_factory=dict)
     routers: list[Any] = field(default_factory=list)
 
     def add_nav(self, key: str, path: str, shown: Callable[[Any, Any], bool] | None = None) -> None:
@@ -43,6 +48,10 @@ class Registry:
 
     def add_provider(self, kind: str, fn: Callable[..., Any]) -> None:
         self.providers[kind] = fn
+
+    def add_scope(self, object_type: str, fn: Callable[[], Any]) -> None:
+        """How to read the current (id, confidential category, body id) of this object type."""
+        self.scopes[object_type] = fn
 
     def add_sweep(self, name: str, fn: Callable[..., Any]) -> None:
         self.sweeps[name] = fn

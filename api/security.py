@@ -1,4 +1,11 @@
-"""Passwords (argon2), API bearer tokens and CSRF tokens."""
+"""Passwords (argon2), API bearer tokens, what a session cookie says, and CSRF tokens.
+
+A token and a session cookie both carry the person's id and their session version
+(`Person.session_version`) at the time they were issued; `api.deps` signs someone in only
+while the two versions still agree, so raising the version ends every earlier cookie and token.
+Cookies and tokens from before versions existed read as version 0: they stop working at the
+person's first sign-out, password change or "sign out everywhere".
+"""
 
 import hmac
 import secrets
@@ -29,17 +36,40 @@ def _serializer(secret: str, salt: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret, salt=salt)
 
 
-def make_token(secret: str, person_id: int, salt: str = "api-token") -> str:
-    return _serializer(secret, salt).dumps({"sub": person_id})
+def _claims(data: object) -> tuple[int, int] | None:
+    """(person id, session version) from a token's or a cookie's content, if well formed."""
+    if not isinstance(data, dict):
+        return None
+    sub, version = data.get("sub"), data.get("sv", 0)
+    if type(sub) is not int or type(version) is not int:
+        return None
+    return sub, version
 
 
-def read_token(secret: str, token: str, max_age: int, salt: str = "api-token") -> int | None:
+def make_token(secret: str, person_id: int, session_version: int, salt: str = "api-token") -> str:
+    return _serializer(secret, salt).dumps({"sub": person_id, "sv": session_version})
+
+
+def read_token(secret: str, token: str, max_age: int, salt: str = "api-token") -> tuple[int, int] | None:
+    """(person id, session version) of a valid token, None for a forged or expired one."""
     try:
         data = _serializer(secret, salt).loads(token, max_age=max_age)
     except (BadSignature, SignatureExpired):
         return None
-    sub = data.get("sub") if isinstance(data, dict) else None
-    return sub if isinstance(sub, int) else None
+    return _claims(data)
+
+
+def start_session(cookie: dict, person_id: int, session_version: int) -> None:
+    """Sign a browser in: a fresh session cookie naming the person and their session version
+    (nothing kept from before, such as the CSRF token of whoever used the browser last)."""
+    cookie.clear()
+    cookie["pid"] = person_id
+    cookie["sv"] = session_version
+
+
+def read_session(cookie: dict) -> tuple[int, int] | None:
+    """(person id, session version) the session cookie was issued for, if any."""
+    return _claims({"sub": cookie.get("pid"), "sv": cookie.get("sv", 0)})
 
 
 def new_csrf_token() -> str:

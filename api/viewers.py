@@ -7,6 +7,9 @@ forget). A request reads that counter (one primary-key lookup) and reuses the vi
 for (person, today, counter) — loaded fresh when anything changed, in this process or in
 another one sharing the database.
 
+A viewer also carries the person's session version (`api.deps` compares a cookie's or a
+token's with it): ending sessions changes the person, so the next request loads it afresh.
+
 Cached viewers hold detached rows (seats and their bodies) with every attribute the pages
 read already loaded: they are shared between threads and only read. Each request gets the
 person merged into its own session (no SQL), so a change to the person is saved as usual.
@@ -36,12 +39,19 @@ class MembershipVersion(Base):
     version: Mapped[int] = mapped_column(Integer, default=0)
 
 
+def membership_changed(session: Session) -> None:
+    """Bump the counter: cached viewers are loaded again. The session listener below calls it
+    for every flushed change; a bulk `UPDATE` of people, seats or bodies (which the listener
+    does not see) calls it itself, in the same transaction."""
+    session.execute(update(MembershipVersion).where(MembershipVersion.id == 1)
+                    .values(version=MembershipVersion.version + 1))
+
+
 def _bump_on_membership_change(session: Session, flush_context, instances) -> None:
     changed = (*session.new, *session.dirty, *session.deleted)
     if any(isinstance(obj, MEMBERSHIP_MODELS) and (obj not in session.dirty or session.is_modified(obj))
            for obj in changed):
-        session.execute(update(MembershipVersion).where(MembershipVersion.id == 1)
-                        .values(version=MembershipVersion.version + 1))
+        membership_changed(session)
 
 
 def track_membership(factory: sessionmaker) -> None:

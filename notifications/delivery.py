@@ -46,6 +46,7 @@ from api.access import load_viewer
 from api.collective.models import Person
 from api.config import Settings
 from api.context import Context, Runtime
+from api.register.scopes import current_scopes, may_see
 from api.timeutil import local, now
 from notifications import render
 from notifications.models import DUE_STATUSES, NotificationPreference, OutboxMessage, Status
@@ -192,7 +193,8 @@ def claim_in_own_transaction(runtime: Runtime, digest: bool = False, limit: int 
 
 def _decide(ctx: Context, rows: list[OutboxMessage], digest: bool, current: datetime,
             result: Claimed) -> None:
-    """Checks made at sending time, since seats and preferences may have changed."""
+    """Checks made at sending time, since seats, preferences and the item's confidentiality
+    may have changed."""
     session = ctx.session
     tz = ctx.tz
     person_ids = {r.recipient_id for r in rows}
@@ -203,6 +205,9 @@ def _decide(ctx: Context, rows: list[OutboxMessage], digest: bool, current: date
         if pid in people:  # every email carries an unsubscribe link: give each person a token
             prefs[pid] = get_preference(ctx, pid)
     today = local(current, tz).date()
+    # The item as it is now: one made confidential since the row was planned goes only to
+    # people who may still see it.
+    scopes = current_scopes(ctx, {(r.object_type, r.object_id) for r in rows})
     viewers: dict[int, object] = {}
     groups: dict[int, list[OutboxMessage]] = {}
     # Several reminders of one item due together (the process was down): the one nearest the
@@ -220,11 +225,13 @@ def _decide(ctx: Context, rows: list[OutboxMessage], digest: bool, current: date
             reason = "superseded"
         elif person is None or not person.is_active:
             reason = "inactive"
-        elif row.confidential_category is not None:
-            if person.id not in viewers:
-                viewers[person.id] = load_viewer(session, person, today)
-            if not viewers[person.id].can_see(row.confidential_category, row.body_id):
-                reason = "not_visible"
+        else:
+            written, scope_now = (row.confidential_category, row.body_id), scopes.get((row.object_type, row.object_id))
+            if written[0] is not None or (scope_now is not None and scope_now[0] is not None):
+                if person.id not in viewers:
+                    viewers[person.id] = load_viewer(session, person, today)
+                if not may_see(viewers[person.id], written, scope_now):
+                    reason = "not_visible"
         if reason is None and pref is not None and row.kind != SIGNIN_KIND:
             if row.kind in pref.muted:
                 reason = "unsubscribed"

@@ -50,6 +50,8 @@ class OutboxMessage(Base):
                          "due_at", name="uq_outbox_message_key"),
         Index("ix_outbox_due", "status", "next_attempt_at"),
         Index("ix_outbox_item", "object_type", "object_id", "kind"),
+        # A voter's next reminder of a decision, read on every vote.
+        Index("ix_outbox_recipient_item", "recipient_id", "object_type", "object_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -4,19 +4,20 @@ outbox and local mailbox, and signing in with a single-use link sent by email.
 Nothing here commits: the request's unit of work does, and rolls back a page answered
 with an error (a form shown again with its errors included)."""
 
-from datetime import date
-
 from fastapi import APIRouter, Depends, Query, Request
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
-from api.access import Viewer
 from api.collective.models import Person
 from api.context import Context
 from api.deps import Ctx, PageAdminCtx, PageCtx, check_csrf
 from api.errors import AppError, NotFound, message
-from api.i18n import t
-from api.schemas import Id
-from api.web import flash, redirect, render
+from api.forms import error_message
+from api.register.scopes import current_scopes, may_see
+from api.schemas import Day, Id, line
+from api.security import start_session
+from api.web import flash, redirect, render, safe_next
 from notifications import service
 from notifications.models import OutboxMessage, Status
 from notifications.scheduler import wake
@@ -24,6 +25,9 @@ from notifications.scheduler import wake
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 
 PER_PAGE = 50
+# The same checks as the API's: a day between 1900 and 2200, an address on one line.
+DAY = TypeAdapter(Day)
+EMAIL = TypeAdapter(line(3, 254))
 
 
 def _kinds(ctx: Context) -> list[str]:
@@ -56,9 +60,9 @@ async def preferences_save(request: Request, ctx: PageCtx):
     paused = None
     if raw_pause:
         try:
-            paused = date.fromisoformat(raw_pause)
-        except ValueError:
-            errors["paused_until"] = t("notif.prefs.bad_date", ctx.lang)
+            paused = DAY.validate_python(raw_pause)
+        except ValidationError as exc:
+            errors["paused_until"] = error_message(exc.errors()[0], ctx.lang)
     try:
         hour = int(raw_hour)
     except ValueError:
@@ -91,8 +95,12 @@ async def unsubscribe_confirm(token: str, request: Request, ctx: Ctx):
 
 # --- admin: outbox and local mailbox ----------------------------------------------------
 
-def _visible(row: OutboxMessage, viewer: Viewer) -> bool:
-    return viewer.can_see(row.confidential_category, row.body_id)
+def _visible_rows(ctx: Context, rows: list[OutboxMessage]) -> dict[int, bool]:
+    """Whether the admin may read each row's title: the item as planned AND as it is now (an
+    item made confidential since hides the titles of its reminders, sent ones included)."""
+    scopes = current_scopes(ctx, {(r.object_type, r.object_id) for r in rows})
+    return {r.id: may_see(ctx.viewer, (r.confidential_category, r.body_id), scopes.get((r.object_type, r.object_id)))
+            for r in rows}
 
 
 @router.get("/admin/outbox")
@@ -104,7 +112,8 @@ def outbox_page(request: Request, ctx: PageAdminCtx, status: str | None = None,
     if status:
         stmt = stmt.where(OutboxMessage.status == status)
     rows = ctx.session.execute(stmt.limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)).all()
-    items = [{"row": row, "email": email, "visible": _visible(row, ctx.viewer)} for row, email in rows[:PER_PAGE]]
+    visible = _visible_rows(ctx, [row for row, _ in rows[:PER_PAGE]])
+    items = [{"row": row, "email": email, "visible": visible[row.id]} for row, email in rows[:PER_PAGE]]
     return render(request, ctx, "notifications/outbox.html", {
         "items": items, "status": status, "statuses": list(Status.__members__), "page": page,
         "has_next": len(rows) > PER_PAGE, "counts": service.outbox_counts(ctx),
@@ -118,10 +127,11 @@ def outbox_message_page(message_id: Id, request: Request, ctx: PageAdminCtx):
         raise NotFound()
     person = ctx.session.get(Person, row.recipient_id)
     viewer = ctx.viewer
+    visible = _visible_rows(ctx, [row])[row.id]
     # A sign-in link is a key to someone's account: only its owner reads it here.
-    show_body = _visible(row, viewer) and (row.kind != service.SIGNIN_KIND or row.recipient_id == viewer.id)
+    show_body = visible and (row.kind != service.SIGNIN_KIND or row.recipient_id == viewer.id)
     return render(request, ctx, "notifications/message.html",
-                  {"row": row, "email": person.email if person else "", "visible": _visible(row, viewer),
+                  {"row": row, "email": person.email if person else "", "visible": visible,
                    "show_body": show_body})
 
 
@@ -135,37 +145,47 @@ def outbox_retry(message_id: Id, request: Request, ctx: PageAdminCtx):
 # --- sign in with a link by email --------------------------------------------------------
 
 @router.get("/signin/link")
-def signin_link_page(request: Request, ctx: Ctx):
-    return render(request, ctx, "notifications/signin_link.html", {"sent": False, "email": ""})
+def signin_link_page(request: Request, ctx: Ctx, next: str | None = None):
+    return render(request, ctx, "notifications/signin_link.html",
+                  {"sent": False, "email": "", "next": safe_next(next)})
 
 
 @router.post("/signin/link")
 async def signin_link_request(request: Request, ctx: Ctx):
     form = await request.form()
-    email = str(form.get("email") or "")[:254]
-    service.request_login_link(ctx, email)
+    email = str(form.get("email") or "")
+    # The page the person came from, kept through the link (same-site paths only).
+    next_url = safe_next(str(form.get("next") or "/"))
+    try:
+        email = EMAIL.validate_python(email.strip())
+    except ValidationError as exc:
+        return render(request, ctx, "notifications/signin_link.html",
+                      {"sent": False, "email": "", "next": next_url,
+                       "error": error_message(exc.errors()[0], ctx.lang)}, status=422)
+    service.request_login_link(ctx, email, next_url)
     # Sent at once rather than at the next tick, once the link is committed. The runtime
     # holds the scheduler only when it runs in this process (`start_scheduler`).
     scheduler = getattr(ctx.runtime, "scheduler", None)
     ctx.after_commit(lambda: wake(scheduler))
     # The same answer whether or not the address exists.
-    return render(request, ctx, "notifications/signin_link.html", {"sent": True, "email": ""})
+    return render(request, ctx, "notifications/signin_link.html", {"sent": True, "email": "", "next": next_url})
 
 
 @router.get("/signin/link/{token}")
-def signin_link_confirm(token: str, request: Request, ctx: Ctx):
+def signin_link_confirm(token: str, request: Request, ctx: Ctx, next: str | None = None):
     # A GET only shows a button: mail scanners that open links must not use them up.
-    return render(request, ctx, "notifications/signin_link_use.html", {"token": token})
+    return render(request, ctx, "notifications/signin_link_use.html", {"token": token, "next": safe_next(next)})
 
 
 @router.post("/signin/link/{token}")
-def signin_link_use(token: str, request: Request, ctx: Ctx):
+async def signin_link_use(token: str, request: Request, ctx: Ctx):
+    form = await request.form()
+    next_url = safe_next(str(form.get("next") or "/"))
     try:
-        person = service.use_login_link(ctx, token)
+        person = await run_in_threadpool(service.use_login_link, ctx, token)
     except AppError as exc:
         # Shown with its status: the unit of work (the link's use) is rolled back.
         return render(request, ctx, "notifications/signin_link_use.html",
                       {"token": None, "error": exc.key}, status=exc.status)
-    request.session.clear()
-    request.session["pid"] = person.id
-    return redirect("/")
+    start_session(request.session, person.id, person.session_version)
+    return redirect(next_url)

@@ -20,7 +20,11 @@ Rows planned before the process went down are simply due when it comes back, and
 once.
 
 Recipients who may not see a confidential item (staff observers for in-camera items) are
-dropped here, and checked again at delivery (seats may have changed in between).
+dropped here, and checked again at delivery (seats may have changed in between, and so may the
+item: delivery reads its current scope). An item reclassified (made confidential) is planned
+again by its area in the same unit of work: recipients who may no longer see it have their
+rows cancelled, the rows kept take the new scope and titles, and rows already sent take the
+new scope so that no list shows their titles any more.
 """
 
 from __future__ import annotations
@@ -200,13 +204,15 @@ def plan_deadline(ctx: Context, deadline: Deadline) -> int:
 
     existing = session.execute(
         select(OutboxMessage.id, OutboxMessage.offset_seconds, OutboxMessage.recipient_id,
-               OutboxMessage.due_at, OutboxMessage.status)
+               OutboxMessage.due_at, OutboxMessage.status, *SNAPSHOT_COLUMNS)
         .where(OutboxMessage.object_type == deadline.object_type,
                OutboxMessage.object_id == deadline.object_id,
                OutboxMessage.kind == deadline.kind)
     ).all()
+    snapshot = _snapshot(deadline)
     to_cancel, to_revive, present = [], [], set()
-    for row_id, offset, pid, row_due, status in existing:
+    to_restamp: dict[str, list[int]] = {"all": [], "scope": []}
+    for row_id, offset, pid, row_due, status, *old in existing:
         same = as_utc(row_due) == due_at and (offset, pid) in wanted
         if same:
             present.add((offset, pid))
@@ -214,6 +220,19 @@ def plan_deadline(ctx: Context, deadline: Deadline) -> int:
                 to_revive.append((row_id, wanted[(offset, pid)]))
         elif status == Status.planned:
             to_cancel.append(row_id)
+        # Rows not sent yet take the item as it is now (its scope, titles, link); an item made
+        # confidential marks the rows already sent too, so no list shows their titles any more.
+        if tuple(old) != tuple(snapshot.values()):
+            if status not in SENT_STATUSES:
+                to_restamp["all"].append(row_id)
+            elif deadline.confidential_category is not None and tuple(old[:2]) != (
+                    deadline.confidential_category, deadline.body_id):
+                to_restamp["scope"].append(row_id)
+    if to_restamp["all"]:
+        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(to_restamp["all"])).values(**snapshot))
+    if to_restamp["scope"]:
+        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(to_restamp["scope"])).values(
+            confidential_category=deadline.confidential_category, body_id=deadline.body_id))
     if to_cancel:
         session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(to_cancel))
                         .values(status=Status.cancelled, last_error="replanned"))
@@ -226,16 +245,24 @@ def plan_deadline(ctx: Context, deadline: Deadline) -> int:
     return len(new_rows) + len(to_revive)
 
 
+# What a row keeps of its deadline (scope first), compared and refreshed by `plan_deadline`.
+SNAPSHOT_COLUMNS = (OutboxMessage.confidential_category, OutboxMessage.body_id, OutboxMessage.title_fr,
+                    OutboxMessage.title_en, OutboxMessage.path, OutboxMessage.all_day, OutboxMessage.location)
+SENT_STATUSES = (Status.sent, Status.local)
+
+
+def _snapshot(deadline: Deadline) -> dict:
+    return dict(confidential_category=deadline.confidential_category, body_id=deadline.body_id,
+                title_fr=deadline.title_fr[:300], title_en=deadline.title_en[:300],
+                path=deadline.path[:300], all_day=deadline.all_day, location=(deadline.location or None))
+
+
 def _row(deadline: Deadline, due_at: datetime, offset: int, person: Person, send_at: datetime,
          digest: bool) -> dict:
     return dict(kind=deadline.kind, object_type=deadline.object_type, object_id=deadline.object_id,
                 offset_seconds=offset, recipient_id=person.id, due_at=due_at, send_at=send_at,
                 next_attempt_at=send_at, digest=digest, status=Status.planned, attempts=0,
-                language=person.language or "fr", title_fr=deadline.title_fr[:300],
-                title_en=deadline.title_en[:300], path=deadline.path[:300],
-                confidential_category=deadline.confidential_category, body_id=deadline.body_id,
-                all_day=deadline.all_day, location=(deadline.location or None),
-                created_at=now())
+                language=person.language or "fr", created_at=now(), **_snapshot(deadline))
 
 
 def cancel(ctx: Context, kind: str, object_type: str, object_id: int) -> int:

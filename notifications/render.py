@@ -5,11 +5,20 @@ and the unsubscribe page, and an ICS attachment for dated items.
 Everything an email needs besides its rows comes in one `Letterhead` (collective name, time
 zone, base URL, From address), made once per unit of work or per delivery run from the
 settings and the rules in force: rendering reads no global and no database.
+
+The emails of a vote's life (invitation, outcome, "remind those who have not voted", the
+answer to a vote by email: `NOTICE_KINDS`) are written by the decisions area when it queues
+them, in each person's language, and kept on their outbox row; `render_reminder` only adds
+the footer and, at sending time, the personal vote links (`[[vote:<choice>:<seat>]]`
+markers signed with the secret key, so no working link is ever stored), and `build_message`
+adds the per-person Reply-To (`vote+...@domain`) of a message that carries vote buttons,
+read back from its Message-ID (`<vote-{row}.{decision}.{person}@domain>`).
 """
 
 from __future__ import annotations
 
 import base64
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,8 +27,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from api.config import Settings
+from api.decisions import tokens
 from api.i18n import catalog, normalise, t, translator
 from api.rules.schema import GovernanceRules
 from api.timeutil import local
@@ -38,6 +49,10 @@ class Letterhead:
     tz: str  # its time zone: dates are shown there
     base_url: str  # links: base URL without the final "/"
     mail_from: str  # the From header (RELAIS_MAIL_FROM)
+    secret: str = ""  # signs the personal vote links and reply addresses at sending time
+    # No SMTP host: messages are kept in the admin's local mailbox, so they carry no personal
+    # vote link (the buttons open the decision, which asks to sign in).
+    local_mailbox: bool = False
 
     @property
     def domain(self) -> str:
@@ -47,7 +62,74 @@ class Letterhead:
 
 def letterhead(settings: Settings, rules: GovernanceRules) -> Letterhead:
     return Letterhead(collective=rules.collective.name, tz=rules.collective.timezone,
-                      base_url=settings.base_url.rstrip("/"), mail_from=settings.mail_from)
+                      base_url=settings.base_url.rstrip("/"), mail_from=settings.mail_from,
+                      secret=settings.secret_key, local_mailbox=not settings.smtp_host)
+
+
+# --- the emails of a vote's life ----------------------------------------------------------
+
+# Written when queued (subject, text, HTML fragment on the row); see the module docstring.
+NOTICE_KINDS = ("decision_invitation", "decision_outcome", "decision_nudge", "decision_vote_receipt")
+# Kinds whose messages may carry vote buttons (and then a Reply-To to vote by answering).
+VOTE_KINDS = ("decision_invitation", "decision_nudge")
+# Kinds with a date worth a calendar entry (the vote's closing time).
+CALENDAR_KINDS_EXCLUDED = ("decision_outcome", "decision_vote_receipt", "decision_comment")
+VOTE_MARKER = re.compile(r"\[\[vote:(yes|no|abstain):(\d{1,10})\]\]")
+_VOTE_MESSAGE_ID = re.compile(r"^<vote-\d+\.(\d+)\.(\d+)@")
+
+
+def vote_marker(choice: str, seat_id: int) -> str:
+    """What a queued email holds in place of a personal vote link (filled when it is sent)."""
+    return f"[[vote:{choice}:{seat_id}]]"
+
+
+def _votes_by_reply(row: OutboxMessage) -> bool:
+    return row.kind in VOTE_KINDS and bool(row.body_text) and VOTE_MARKER.search(row.body_text) is not None
+
+
+def vote_link(head: Letterhead, row: OutboxMessage, choice: str, seat_id: int) -> str:
+    """The personal link of one vote button: the decision's page in a local mailbox (no
+    usable secret is ever stored), else a signed single-purpose link valid until closing."""
+    if head.local_mailbox or not head.secret:
+        return f"{head.base_url}{row.path}"
+    token = tokens.link_token(head.secret, person_id=row.recipient_id, seat_id=seat_id,
+                              decision_id=row.object_id, choice=choice, expires_at=row.due_at)
+    return f"{head.base_url}/decisions/{row.object_id}/email-vote/{choice}/{token}"
+
+
+def _fill_votes(head: Letterhead, row: OutboxMessage, text: str) -> str:
+    return VOTE_MARKER.sub(lambda m: vote_link(head, row, m.group(1), int(m.group(2))), text)
+
+
+def reply_to_for(head: Letterhead, message_id: str) -> str | None:
+    """The Reply-To of a message with vote buttons: its person's address for its decision."""
+    match = _VOTE_MESSAGE_ID.match(message_id or "")
+    if match is None or not head.secret or head.local_mailbox:
+        return None
+    return tokens.reply_address(head.secret, int(match.group(1)), int(match.group(2)), head.domain)
+
+
+def render_notice(head: Letterhead, template: str, lang: str, data: dict) -> tuple[str, str]:
+    """A vote-life email's text and HTML fragment (no footer), rendered when it is queued
+    from `notifications/templates/<template>.txt|.html`; `data["subject"]` is its subject."""
+    lang = normalise(lang)
+    ctx = {"_": translator(lang), "lang": lang, "collective": head.collective, **data}
+    return (env.get_template(f"{template}.txt").render(ctx),
+            env.get_template(f"{template}.html").render(ctx))
+
+
+def _render_notice_row(head: Letterhead, row: OutboxMessage, lang: str, token: str | None
+                       ) -> tuple[str, str, str]:
+    """A queued vote-life email as it leaves: its links filled in, the footer added."""
+    lang = normalise(row.language or lang)
+    _ = translator(lang)
+    links = _links(head, row, token)
+    ctx = {"_": _, "links": links, "collective": head.collective, "lang": lang,
+           "subject": row.subject or "",
+           "content": _fill_votes(head, row, row.body_text or ""),
+           "content_html": Markup(_fill_votes(head, row, row.body_html or ""))}
+    return (row.subject or "", env.get_template("notice.txt").render(ctx),
+            env.get_template("notice.html").render(ctx))
 
 
 @lru_cache(maxsize=8)
@@ -63,9 +145,13 @@ def _from_header(mail_from: str) -> str:
 
 
 def message_id_for(head: Letterhead, row: OutboxMessage | int, prefix: str = "reminder") -> str:
-    """Stable per outbox row: every send of the row carries the same Message-ID."""
-    row_id = row if isinstance(row, int) else row.id
-    return f"<{prefix}-{row_id}@{head.domain}>"
+    """Stable per outbox row: every send of the row carries the same Message-ID. A message
+    with vote buttons names its decision and person (for its Reply-To, see build_message)."""
+    if isinstance(row, int):
+        return f"<{prefix}-{row}@{head.domain}>"
+    if _votes_by_reply(row):
+        return f"<vote-{row.id}.{row.object_id}.{row.recipient_id}@{head.domain}>"
+    return f"<{prefix}-{row.id}@{head.domain}>"
 
 
 def _when(row: OutboxMessage, lang: str, tz: str) -> str:
@@ -90,7 +176,9 @@ def kind_name(kind: str, lang: str) -> str:
 def _item(head: Letterhead, row: OutboxMessage, lang: str, token: str | None) -> dict:
     _ = translator(lang)
     offset = row.offset_seconds
-    if offset < 0:
+    if row.kind in NOTICE_KINDS or row.kind == "decision_comment":
+        lead = _(f"decision.mail.digest_lead.{row.kind}")
+    elif offset < 0:
         lead = _("notif.email.overdue_since", days=max(1, -offset // 86400))
     elif offset >= 86400:
         lead = _("notif.email.in_days", days=offset // 86400)
@@ -102,6 +190,8 @@ def _item(head: Letterhead, row: OutboxMessage, lang: str, token: str | None) ->
 
 def render_reminder(head: Letterhead, row: OutboxMessage, lang: str, token: str | None
                     ) -> tuple[str, str, str]:
+    if row.kind in NOTICE_KINDS:
+        return _render_notice_row(head, row, lang, token)
     lang = normalise(lang)
     _ = translator(lang)
     item = _item(head, row, lang, token)
@@ -173,6 +263,9 @@ def ics_for(head: Letterhead, rows: list[OutboxMessage], lang: str) -> bytes:
     costs more than the SMTP exchange; the tests parse the result with icalendar."""
     base = head.base_url
     domain = head.domain
+    rows = [row for row in rows if row.kind not in CALENDAR_KINDS_EXCLUDED]
+    if not rows:
+        return b""  # nothing dated (an outcome, a receipt): no attachment
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Relais//reminders//FR", "METHOD:PUBLISH",
              "CALSCALE:GREGORIAN"]
     for row in rows:
@@ -184,7 +277,10 @@ def ics_for(head: Letterhead, rows: list[OutboxMessage], lang: str) -> bytes:
                       f"DTEND;VALUE=DATE:{day + timedelta(days=1):%Y%m%d}"]
         else:
             lines += [f"DTSTART:{_ics_utc(row.due_at)}", f"DTEND:{_ics_utc(row.due_at)}"]
-        lines.append(f"SUMMARY:{_ics_text(row.title(lang))}")
+        summary = row.title(lang)
+        if row.kind in VOTE_KINDS:
+            summary = t("decision.mail.ics_summary", lang, title=summary)
+        lines.append(f"SUMMARY:{_ics_text(summary)}")
         lines.append(f"URL:{base}{row.path}")
         if row.location:
             lines.append(f"LOCATION:{_ics_text(row.location)}")
@@ -225,6 +321,9 @@ def build_message(head: Letterhead, to: str, subject: str, text: str, html: str,
                "Auto-Submitted: auto-generated"]
     if unsubscribe:
         headers.append(f"List-Unsubscribe: <{unsubscribe}>")
+    reply_to = reply_to_for(head, message_id)
+    if reply_to:
+        headers.append(f"Reply-To: {reply_to}")
     headers.append(f'Content-Type: multipart/mixed; boundary="{mixed}"')
     parts = [("\r\n".join(headers) + "\r\n\r\n").encode(),
              f'--{mixed}\r\nContent-Type: multipart/alternative; boundary="{alt}"\r\n\r\n'.encode(),

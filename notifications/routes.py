@@ -11,6 +11,7 @@ from api.deps import AdminCtx, ViewerCtx
 from api.errors import ERROR_RESPONSES, Invalid
 from api.i18n import t
 from api.pagination import PageParams, page_params, paginate
+from api.register.scopes import Scope, current_scope, current_scopes, may_see
 from api.schemas import Id, Page
 from notifications import service
 from notifications.models import NotificationPreference, OutboxMessage, Status
@@ -20,10 +21,11 @@ Paging = Annotated[PageParams, Depends(page_params)]
 router = APIRouter(prefix="/api/v1", tags=["notifications"], responses=ERROR_RESPONSES)
 
 
-def redact(row: OutboxMessage, viewer: Viewer) -> OutboxOut:
-    """An admin without a member seat never reads a confidential item's title."""
+def redact(row: OutboxMessage, viewer: Viewer, now: Scope | None = None) -> OutboxOut:
+    """An admin without a member seat never reads a confidential item's title (the item as
+    planned, and as it is `now`: one made confidential since hides its reminders' titles)."""
     out = OutboxOut.model_validate(row)
-    if not viewer.can_see(row.confidential_category, row.body_id):
+    if not may_see(viewer, (row.confidential_category, row.body_id), now):
         out.subject = t("notif.outbox.confidential", viewer.lang)
     return out
 
@@ -36,12 +38,16 @@ def list_outbox(params: Paging, ctx: AdminCtx,
         if status not in Status.__members__:
             raise Invalid("notif.error.status", field="status")
         stmt = stmt.where(OutboxMessage.status == status)
-    return paginate(ctx.session, stmt, params, lambda row: redact(row, ctx.viewer))
+    page = paginate(ctx.session, stmt, params)
+    scopes = current_scopes(ctx, {(r.object_type, r.object_id) for r in page["items"]})
+    page["items"] = [redact(r, ctx.viewer, scopes.get((r.object_type, r.object_id))) for r in page["items"]]
+    return page
 
 
 @router.post("/outbox/{message_id}/retry", response_model=OutboxOut)
 def retry_outbox(message_id: Id, ctx: AdminCtx):
-    return redact(service.retry(ctx, message_id), ctx.viewer)
+    row = service.retry(ctx, message_id)
+    return redact(row, ctx.viewer, current_scope(ctx, row.object_type, row.object_id))
 
 
 def _prefs_out(ctx: Context, pref: NotificationPreference) -> PreferencesOut:

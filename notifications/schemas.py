@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.schemas import Day, Line
+from api.schemas import Day, Whole, line
 
 
 class OutboxOut(BaseModel):
@@ -34,9 +34,10 @@ class OutboxOut(BaseModel):
 
 
 class PreferencesIn(BaseModel):
-    kinds: list[Line] = Field(default_factory=list, description="kinds received; the others are muted")
+    kinds: list[line(max_length=64)] = Field(default_factory=list, max_length=100,
+                                     description="kinds received; the others are muted")
     mode: str = Field("immediate", pattern="^(immediate|digest)$")
-    digest_hour: int = Field(7, ge=0, le=23)
+    digest_hour: Whole = Field(7, ge=0, le=23)
     paused_until: Day | None = None
 
 

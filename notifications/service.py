@@ -7,6 +7,7 @@ the delivery batch or the test that opened the unit of work does.
 import hashlib
 import secrets
 from datetime import date, timedelta
+from urllib.parse import urlencode
 
 from sqlalchemy import func, select, update
 
@@ -61,7 +62,7 @@ def update_preference(ctx: Context, kinds: set[str], mode: str, digest_hour: int
 
 def preference_by_token(ctx: Context, token: str) -> NotificationPreference:
     pref = None
-    if token and len(token) <= 64:
+    if token and len(token) <= 64 and token.isascii() and token.isprintable():
         pref = ctx.session.execute(select(NotificationPreference)
                                    .where(NotificationPreference.unsubscribe_token == token)
                                    ).scalar_one_or_none()
@@ -94,7 +95,7 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def request_login_link(ctx: Context, email: str) -> OutboxMessage | None:
+def request_login_link(ctx: Context, email: str, next_path: str = "/") -> OutboxMessage | None:
     """Queue a sign-in link for this address if it belongs to an active person. The caller
     answers the same way either way (an address is never revealed). The row is due at once;
     the caller may wake the delivery job once the unit of work has committed."""
@@ -114,6 +115,8 @@ def request_login_link(ctx: Context, email: str) -> OutboxMessage | None:
     session.flush()
     head = letterhead(ctx.settings, ctx.rules)
     url = head.base_url + f"/signin/link/{token}"
+    if next_path != "/":  # the page the person came from (a same-site path, checked by the caller)
+        url += "?" + urlencode({"next": next_path})
     subject, text, html = render_signin(head, person, url, link.expires_at)
     row = OutboxMessage(kind=SIGNIN_KIND, object_type="login_link", object_id=link.id,
                         offset_seconds=0, recipient_id=person.id, due_at=link.expires_at,

@@ -30,7 +30,8 @@ def web(app):
 def test_the_sign_in_page_is_french_first_and_english_is_one_click_away(web):
     page = web.get("/signin").text
     assert "Se connecter" in page and 'lang="fr-CA"' in page
-    english = web.get("/language/en?next=/signin", follow_redirects=True).text
+    english = web.post("/language/en", data={"csrf_token": csrf_of(page), "next": "/signin"},
+                       follow_redirects=True).text
     assert "Sign in" in english and 'lang="en-CA"' in english
 
 
@@ -90,8 +91,8 @@ def test_the_dashboard_shows_my_bodies_and_seats(web):
 
 
 def test_the_language_choice_is_remembered_for_the_person(web, app):
-    sign_in(web, MEMBERS[1])
-    web.get("/language/en?next=/")
+    page = sign_in(web, MEMBERS[1]).text
+    web.post("/language/en", data={"csrf_token": csrf_of(page), "next": "/"})
     with TestClient(app) as other_device:
         assert "Hello" in sign_in(other_device, MEMBERS[1]).text
 

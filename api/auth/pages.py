@@ -4,16 +4,18 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from api.auth.service import authenticate
-from api.collective.models import Person
+from api.auth.service import authenticate, end_sessions
 from api.collective.schemas import SignInForm
 from api.collective.service import set_language
-from api.deps import Ctx, check_csrf
+from api.deps import Ctx, OptionalViewerCtx, check_csrf
 from api.errors import AppError
 from api.i18n import normalise
+from api.security import start_session
 from api.web import page_lang, redirect, render, safe_next
 
 router = APIRouter(include_in_schema=False)
+
+LANG_COOKIE_AGE = 365 * 86400
 
 
 @router.get("/signin")
@@ -37,29 +39,39 @@ async def signin(request: Request, ctx: Ctx):
         return render(request, ctx, "auth/signin.html", {"next": next_url, "email": email,
                       "errors": {"form": exc.key}, "error_params": exc.params},
                       status=exc.status)
-    request.session.clear()
-    request.session["pid"] = person.id
+    start_session(request.session, person.id, person.session_version)
     return redirect(next_url)
 
 
 @router.post("/signout", dependencies=[Depends(check_csrf)])
-def signout(request: Request):
+def signout(request: Request, ctx: OptionalViewerCtx):
+    """Signing out ends every session of the person — this browser's, their other devices' and
+    their API tokens — so a copy of the cookie (a shared computer, a stolen laptop) is useless."""
     lang = page_lang(request)
+    if ctx.viewer is not None:
+        end_sessions(ctx, ctx.viewer.id)
     request.session.clear()
     response = redirect("/signin")
-    response.set_cookie("lang", lang, max_age=365 * 86400, samesite="lax")
+    response.set_cookie("lang", lang, max_age=LANG_COOKIE_AGE, samesite="lax")
+    return response
+
+
+@router.post("/language/{lang}", dependencies=[Depends(check_csrf)])
+async def switch_language(lang: str, request: Request, ctx: OptionalViewerCtx):
+    """The header's language form: remembered per person when signed in, in a cookie otherwise."""
+    form = await request.form()
+    next_url = safe_next(str(form.get("next") or "/"))
+    lang = normalise(lang)
+    if ctx.viewer is not None:
+        await run_in_threadpool(set_language, ctx, ctx.viewer.person, lang)
+    response = redirect(next_url)
+    response.set_cookie("lang", lang, max_age=LANG_COOKIE_AGE, samesite="lax")
     return response
 
 
 @router.get("/language/{lang}")
-def switch_language(lang: str, request: Request, ctx: Ctx, next: str | None = None):
-    """Remembered per person when signed in, in a cookie otherwise."""
-    lang = normalise(lang)
-    person_id = request.session.get("pid")
-    if isinstance(person_id, int):
-        person = ctx.session.get(Person, person_id)
-        if person is not None:
-            set_language(ctx, person, lang)
-    response = redirect(safe_next(next))
-    response.set_cookie("lang", lang, max_age=365 * 86400, samesite="lax")
-    return response
+def language_link(lang: str, next: str | None = None):
+    """An old link or bookmark to the language switch (it used to be one): back to the page,
+    with nothing changed — a GET a mail scanner, an image or another site can make must not
+    change what is stored. The switch itself is the header's form (POST)."""
+    return redirect(safe_next(next))

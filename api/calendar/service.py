@@ -6,6 +6,7 @@ The deadlines come from the providers the areas installed
 or in a feed. Dates are shown in the collective's time zone (`ctx.tz`). Nothing here commits.
 """
 
+import re
 import secrets
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -23,6 +24,8 @@ from notifications.deadlines import deadlines_between
 
 FEED_PAST_DAYS = 60
 FEED_FUTURE_DAYS = 400
+# What `secrets.token_urlsafe` writes: anything else in a feed address names nobody.
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def month_bounds(year: int, month: int, tz: str) -> tuple[datetime, datetime]:
@@ -67,7 +70,7 @@ def rotate_feed_token(ctx: Context) -> str:
 
 
 def person_for_token(ctx: Context, token: str) -> Person | None:
-    if not token or len(token) > 64:
+    if not token or not _TOKEN.fullmatch(token):
         return None
     person = ctx.session.execute(select(Person).where(Person.feed_token == token)).scalar_one_or_none()
     if person is None or not person.is_active or not secrets.compare_digest(person.feed_token, token):
@@ -83,6 +86,5 @@ def feed(ctx: Context, person: Person, at: datetime | None = None) -> str:
     items = visible_deadlines(ctx, viewer, at - timedelta(days=FEED_PAST_DAYS),
                               at + timedelta(days=FEED_FUTURE_DAYS))
     lang = person.language
-    zone = ZoneInfo(tz)
-    rows = ((d, d.title(lang), d.due_at.astimezone(zone).date()) for d in items)
+    rows = ((d, d.title(lang), local(d.due_at, tz).date()) for d in items)
     return ics.calendar(rows, t("calendar.feed_name", lang, name=person.name), at, ctx.settings.base_url, tz)

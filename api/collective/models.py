@@ -71,6 +71,9 @@ class Person(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Secret for the personal calendar feed URL; rotating it revokes old subscriptions.
     feed_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Carried by every session cookie and API token issued for this person; raising it (sign-out,
+    # a password change, "sign out everywhere") ends all of them at their next request.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="people")
@@ -134,12 +137,56 @@ class Seat(Base):
 
 
 class SignInAttempt(Base):
-    """Failed sign-ins, kept in the database so the limit holds across app instances."""
+    """Failed sign-ins, kept in the database so the limit holds across app instances; `ip` is
+    the client (an IPv6 client by its /64 network), counted per address and on its own."""
 
     __tablename__ = "signin_attempt"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)
-    ip: Mapped[str | None] = mapped_column(String(64))
+    ip: Mapped[str | None] = mapped_column(String(64), index=True)
     count: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Invitation(Base):
+    """An invitation by email to sign in for the first time (`api.auth.invitations`): sent by
+    an administrator, or by a body's chair to that body. Only the link's hash is kept; a resend
+    replaces the link (the old one stops working) and gives it 7 more days."""
+
+    __tablename__ = "invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"))
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    send_count: Mapped[int] = mapped_column(Integer, default=1)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+    body: Mapped[Body | None] = relationship()
+
+    def status(self, at: datetime) -> str:
+        if self.accepted_at is not None:
+            return "accepted"
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if self.expires_at <= at else "pending"
+
+
+class PasswordReset(Base):
+    """A single-use "forgotten password" link sent by email; only the token's hash is kept."""
+
+    __tablename__ = "password_reset"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

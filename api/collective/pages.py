@@ -5,14 +5,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from starlette.concurrency import run_in_threadpool
 
+from api.auth import service as auth
 from api.collective import service
 from api.collective.models import Body, Organisation, OrganisationKind, Person, Seat, SeatRole
 from api.collective.schemas import OrganisationIn, OrganisationPatch, PersonIn, PersonPatch, SeatIn
 from api.context import Context
 from api.deps import PageAdminCtx, PageCtx, check_csrf
-from api.errors import AppError
+from api.errors import AppError, Forbidden
 from api.forms import form_values, parse
 from api.schemas import Id
+from api.security import start_session
 from api.web import flash, redirect, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
@@ -129,7 +131,28 @@ async def save_person(request: Request, ctx: PageAdminCtx, person_id: int | None
         values.pop("password", None)
         return await run_in_threadpool(_person_form, request, ctx, values,
                                        {exc.field or "form": exc.message(ctx.lang)}, person_id, exc.status)
+    if person_id is not None and data.password:
+        # A new password ends every session and token issued before it; an administrator who
+        # changed their own stays signed in on this browser only.
+        version = await run_in_threadpool(auth.end_sessions, ctx, person.id)
+        if person.id == ctx.viewer.id:
+            start_session(request.session, person.id, version)
     flash(request, "flash.saved", "success")
+    return redirect(f"/people/{person.id}")
+
+
+@router.post("/people/{person_id}/signout-everywhere")
+def sign_out_everywhere(person_id: Id, request: Request, ctx: PageCtx):
+    """The button on a person's page: an administrator for anyone, a person for themselves."""
+    person = service.get_person(ctx.session, person_id)
+    if not ctx.viewer.is_admin and person.id != ctx.viewer.id:
+        raise Forbidden("error.admin_only")
+    auth.sign_out_everywhere(ctx, person)
+    if person.id == ctx.viewer.id:
+        request.session.clear()
+        flash(request, "auth.signed_out_everywhere", "success")
+        return redirect("/signin")
+    flash(request, "person.signed_out_everywhere", "success")
     return redirect(f"/people/{person.id}")
 
 

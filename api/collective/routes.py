@@ -2,9 +2,10 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy import select
 
+from api.auth import service as auth
 from api.collective import service
 from api.collective.models import Body, Organisation, Person, Seat
 from api.collective.schemas import (
@@ -70,12 +71,29 @@ def get_person(person_id: Id, ctx: ViewerCtx):
 
 @router.patch("/people/{person_id}", response_model=PersonOut)
 def update_person(person_id: Id, data: PersonPatch, ctx: ViewerCtx):
+    """A new password ends every session and API token of the person issued before it, the
+    token of this request included: ask `/auth/token` for a new one."""
     # People may change their own language and password; everything else is the admin's.
     viewer = ctx.viewer
     own_fields = {"language", "password"}
     if not viewer.is_admin and (person_id != viewer.id or set(data.model_fields_set) - own_fields):
         raise Forbidden("error.admin_only")
-    return service.update_person(ctx, person_id, data)
+    person = service.update_person(ctx, person_id, data)
+    if data.password:
+        # A new password ends every session and token issued before it, this one included.
+        auth.end_sessions(ctx, person.id)
+    return person
+
+
+@router.delete("/people/{person_id}/sessions", status_code=204, response_model=None)
+def sign_out_everywhere(person_id: Id, ctx: ViewerCtx) -> Response:
+    """End every session and API token of a person: an administrator for anyone, a person for
+    themselves (a lost phone). Their password is unchanged; they sign in again."""
+    person = service.get_person(ctx.session, person_id)
+    if not ctx.viewer.is_admin and person.id != ctx.viewer.id:
+        raise Forbidden("error.admin_only")
+    auth.sign_out_everywhere(ctx, person)
+    return Response(status_code=204)
 
 
 @router.get("/bodies", response_model=Page[BodyOut])

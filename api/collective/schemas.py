@@ -5,9 +5,12 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
 from api.collective.models import OrganisationKind, SeatRole
-from api.schemas import Day, IdField, Line
+from api.schemas import Day, Flag, IdField, line
 
-Name = Field(min_length=1, max_length=200)
+Name = line(1, 200)
+Title = line(max_length=200)
+Website = line(max_length=300)
+Password = line(10, 200)
 
 
 class Input(BaseModel):
@@ -15,19 +18,19 @@ class Input(BaseModel):
 
 
 class OrganisationIn(Input):
-    name: Line = Name
+    name: Name
     kind: OrganisationKind = OrganisationKind.community
-    is_lead: bool = False
+    is_lead: Flag = False
     email: EmailStr | None = None
-    website: Line | None = Field(default=None, max_length=300)
+    website: Website | None = None
 
 
 class OrganisationPatch(Input):
-    name: Line | None = Field(default=None, min_length=1, max_length=200)
+    name: Name | None = None
     kind: OrganisationKind | None = None
-    is_lead: bool | None = None
+    is_lead: Flag | None = None
     email: EmailStr | None = None
-    website: Line | None = Field(default=None, max_length=300)
+    website: Website | None = None
 
 
 class OrganisationOut(BaseModel):
@@ -42,23 +45,23 @@ class OrganisationOut(BaseModel):
 
 class PersonIn(Input):
     email: EmailStr
-    name: Line = Name
-    title: Line | None = Field(default=None, max_length=200)
+    name: Name
+    title: Title | None = None
     organisation_id: IdField | None = None
     language: str = Field(default="fr", pattern="^(fr|en)$")
-    is_admin: bool = False
-    password: Line | None = Field(default=None, min_length=10, max_length=200)
+    is_admin: Flag = False
+    password: Password | None = None
 
 
 class PersonPatch(Input):
     email: EmailStr | None = None
-    name: Line | None = Field(default=None, min_length=1, max_length=200)
-    title: Line | None = Field(default=None, max_length=200)
+    name: Name | None = None
+    title: Title | None = None
     organisation_id: IdField | None = None
     language: str | None = Field(default=None, pattern="^(fr|en)$")
-    is_admin: bool | None = None
-    is_active: bool | None = None
-    password: Line | None = Field(default=None, min_length=10, max_length=200)
+    is_admin: Flag | None = None
+    is_active: Flag | None = None
+    password: Password | None = None
 
 
 class PersonOut(BaseModel):
@@ -77,7 +80,7 @@ class SeatIn(Input):
     person_id: IdField
     body_id: IdField
     role: SeatRole = SeatRole.member
-    voting: bool | None = None  # defaults to the role's voting right in the rules
+    voting: Flag | None = None  # defaults to the role's voting right in the rules
     organisation_id: IdField | None = None
     starts_on: Day | None = None
     ends_on: Day | None = None
@@ -91,7 +94,7 @@ class SeatIn(Input):
 
 class SeatPatch(Input):
     role: SeatRole | None = None
-    voting: bool | None = None
+    voting: Flag | None = None
     organisation_id: IdField | None = None
     ends_on: Day | None = None
 
@@ -125,10 +128,23 @@ class BodyWithSeatsOut(BodyOut):
 
 
 class SignInForm(Input):
-    email: Line = Field(min_length=3, max_length=254)
-    password: Line = Field(min_length=1, max_length=200)
+    email: line(3, 254)
+    password: line(1, 200)
 
     @field_validator("email")
     @classmethod
     def _lower(cls, value: str) -> str:
         return value.lower()
+
+
+class TokenForm(BaseModel):
+    """The API's sign-in (OAuth2 password form, `POST /api/v1/auth/token`): the address is one
+    line like every text, so a control character in it is a 422 naming `username`, refused
+    before any attempt is counted."""
+
+    username: line(1, 254)
+    password: str = Field(max_length=1024)
+    grant_type: str | None = Field(default=None, pattern="^password$")
+    scope: line(max_length=1000) = ""
+    client_id: line(max_length=200) | None = None
+    client_secret: line(max_length=200) | None = None

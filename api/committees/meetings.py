@@ -34,8 +34,9 @@ from api.feesplit.models import FeeSplit
 from api.grants.models import GrantApplication
 from api.register import service as register
 from api.register.models import RegisterEvent
+from api.register.scopes import current_scopes
 from api.rules.schema import GovernanceRules, Quorum
-from api.timeutil import as_utc, local
+from api.timeutil import as_utc, local, shifted
 from workflows.engine import Fired
 
 BASE_ITEM_KINDS = ("information", "discussion", "decision")
@@ -290,12 +291,20 @@ def _item_snapshot(item: AgendaItem) -> dict:
             "decision_id": item.decision_id, "has_minutes": bool(item.minutes)}
 
 
-def _record_item(ctx: Context, meeting: Meeting, item: AgendaItem, action: str, **change: Any) -> None:
+def _item_scope(meeting: Meeting, item: AgendaItem) -> tuple[str | None, int]:
+    """The item's scope: its own category (in camera), else its meeting's."""
+    return item.confidential_category or meeting.confidential_category, meeting.body_id
+
+
+def _record_item(ctx: Context, meeting: Meeting, item: AgendaItem, action: str,
+                 was: tuple[str | None, int] | None = None, **change: Any) -> None:
     # The event is as confidential as the item, or else as its meeting: its scope is not the
-    # item's own column, so it is spelled out here.
+    # item's own column, so it is spelled out here. A change out of camera (`was`) stays as
+    # confidential as the item was: the event shows what it held then.
+    category, body_id = register.narrowest(was or (None, None), _item_scope(meeting, item))
     register.record(ctx.session, action=action, object_type="agenda_item", object_id=item.id,
-                    actor_id=ctx.actor_id, confidential_category=item.confidential_category
-                    or meeting.confidential_category, body_id=meeting.body_id, **change)
+                    actor_id=ctx.actor_id, confidential_category=category, body_id=body_id,
+                    key=register.key_of(ctx), **change)
 
 
 def add_item(ctx: Context, meeting_id: int, data: AgendaItemIn) -> AgendaItem:
@@ -320,7 +329,7 @@ def update_item(ctx: Context, meeting_id: int, item_id: int, data: AgendaItemPat
     meeting = get_meeting(ctx, meeting_id)
     item = get_item(ctx, meeting, item_id)
     _check_manage(ctx, meeting)
-    before = _item_snapshot(item)
+    before, was = _item_snapshot(item), _item_scope(meeting, item)
     changes = data.model_dump(exclude_unset=True)
     for key in ("title", "kind"):
         if key in changes and changes[key] is None:
@@ -328,10 +337,13 @@ def update_item(ctx: Context, meeting_id: int, item_id: int, data: AgendaItemPat
     category = _check_kind(ctx, meeting, changes["kind"]) if "kind" in changes else item.confidential_category
     if "decision_id" in changes:
         _check_decision(ctx, changes["decision_id"])
+    # Moved in camera: what was written about the item while it was public (its register
+    # events) is hidden at read time from whoever may not see it now (the register reads the
+    # item's current scope); nothing already written changes.
     item.confidential_category = category
     for key, value in changes.items():
         setattr(item, key, value)
-    _record_item(ctx, meeting, item, "agenda_item.updated", before=before, after=_item_snapshot(item))
+    _record_item(ctx, meeting, item, "agenda_item.updated", was=was, before=before, after=_item_snapshot(item))
     return item
 
 
@@ -359,7 +371,7 @@ def reorder_items(ctx: Context, meeting_id: int, item_ids: list[int]) -> Meeting
     register.record(ctx.session, action="agenda.reordered", object_type="meeting", object_id=meeting.id,
                     actor_id=ctx.actor_id, before={"order": before}, after={"order": item_ids},
                     confidential_category=meeting.confidential_category or hidden,
-                    body_id=meeting.body_id)
+                    body_id=meeting.body_id, key=register.key_of(ctx))
     ctx.session.flush()
     return meeting
 
@@ -422,7 +434,7 @@ def meeting_decisions(ctx: Context, meeting: Meeting, public: bool = False) -> t
     in_meeting = session.execute(stmt.where(Decision.meeting_id == meeting.id)
                                  .order_by(Decision.id)).scalars().all()
     finals = {s for wf in ctx.rules.workflows.values() for s in wf.final}
-    start = _previous_meeting_start(ctx, meeting) or (as_utc(meeting.starts_at) - timedelta(days=31))
+    start = _previous_meeting_start(ctx, meeting) or shifted(as_utc(meeting.starts_at), timedelta(days=-31))
     online = session.execute(
         stmt.where(Decision.meeting_id.is_(None), Decision.body_id == meeting.body_id,
                    Decision.closed_at.is_not(None), Decision.closed_at > start,
@@ -443,7 +455,9 @@ def minutes(ctx: Context, meeting_id: int, public: bool = False) -> dict:
             "quorum": meeting_quorum(ctx, meeting),
             "decisions_in_meeting": in_meeting, "decisions_online": online,
             # The label depends on the viewer's rights only, never on what the record holds.
-            "public": public or not viewer.can_see("in_camera", meeting.body_id)}
+            "public": public or not viewer.can_see("in_camera", meeting.body_id),
+            # The register's head as printed: every copy of the minutes anchors the register.
+            "register_head": register.head(ctx)}
 
 
 # --- partners' committee packet --------------------------------------------------------------
@@ -456,14 +470,14 @@ def packet(ctx: Context, meeting_id: int, public: bool = False) -> dict:
     session, viewer, rules = ctx.session, ctx.viewer, ctx.rules
     meeting = get_meeting(ctx, meeting_id)
     end = as_utc(meeting.starts_at)
-    start = _previous_meeting_start(ctx, meeting) or (end - timedelta(days=183))
+    start = _previous_meeting_start(ctx, meeting) or shifted(end, timedelta(days=-183))
 
     def allowed(category: str | None, body_id: int | None) -> bool:
         return viewer.can_see(category, body_id) and not (public and category is not None)
 
     result: dict[str, Any] = {"meeting": meeting, "start": start, "end": end, "decisions": [],
                               "grants": [], "reports": [], "splits": [], "grants_total": 0,
-                              "splits_total": 0}
+                              "splits_total": 0, "register_head": register.head(ctx)}
     adopted: set[str] = set()
     for name in rules.workflows:
         adopted |= adopted_states(rules, name)
@@ -489,8 +503,11 @@ def packet(ctx: Context, meeting_id: int, public: bool = False) -> dict:
             amount = grant.amount_awarded_cents or 0
             result["grants"].append({"id": grant.id, "title": grant.title, "amount_cents": amount})
             result["grants_total"] += amount
-    for ev in events("submit", ("report", "grant_report")):
-        if allowed(ev.confidential_category, ev.body_id):
+    submitted = events("submit", ("report", "grant_report"))
+    now_scopes = current_scopes(ctx, [(ev.object_type, ev.object_id) for ev in submitted])
+    for ev in submitted:  # as written, and as the report (its application) is now
+        current = now_scopes.get((ev.object_type, ev.object_id))
+        if allowed(ev.confidential_category, ev.body_id) and (current is None or allowed(*current)):
             result["reports"].append({"id": ev.object_id, "at": ev.occurred_at})
     for split in session.execute(select(FeeSplit).where(
             FeeSplit.recorded_at.is_not(None), FeeSplit.recorded_at > start,

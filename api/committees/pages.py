@@ -33,9 +33,9 @@ from api.context import Context
 from api.dashboard import Section
 from api.deps import PageCtx, check_csrf
 from api.errors import AppError, message
-from api.forms import form_values, parse
+from api.forms import form_values, parse, parse_value
 from api.i18n import catalog, t
-from api.schemas import Id
+from api.schemas import MAX_ID, Day, Id
 from api.timeutil import local
 from api.web import flash, redirect, render
 from workflows.engine import TransitionBlocked, WorkflowError
@@ -107,13 +107,10 @@ def workload(request: Request, ctx: PageCtx, start: str | None = None, end: str 
     errors: dict[str, str] = {}
 
     def _date(raw: str | None, default: date, name: str) -> date:
-        if not raw:
-            return default
-        try:
-            return date.fromisoformat(raw)
-        except ValueError:
-            errors[name] = t("form.date_parsing", ctx.lang)
-            return default
+        value, error = parse_value(Day, raw, ctx.lang)
+        if error:
+            errors[name] = error
+        return value or default
 
     end_d = _date(end, ctx.today, "end")
     start_d = _date(start, end_d - timedelta(days=182), "start")
@@ -158,7 +155,7 @@ async def create_task(body_id: Id, request: Request, ctx: PageCtx):
 
 
 def _task_page(request: Request, ctx: Context, task: Task, values: dict | None = None,
-               errors: dict | None = None, status: int = 200):
+               errors: dict | None = None, status: int = 200, time_values: dict | None = None):
     if values is None:
         values = {f: getattr(task, f) for f in TASK_FIELDS}
         values["due_at"] = _local_input(task.due_at, ctx.tz)
@@ -167,7 +164,7 @@ def _task_page(request: Request, ctx: Context, task: Task, values: dict | None =
         **_shared(ctx), "task": task, "values": values, "errors": errors or {},
         "allowed": allowed_triggers(ctx, task, "task"),
         "people": tasks.board_owner_choices(ctx, task.body),
-        "today": ctx.today.isoformat()}, status=status)
+        "today": ctx.today.isoformat(), "time_values": time_values}, status=status)
 
 
 @router.get("/tasks/{task_id}")
@@ -233,17 +230,20 @@ async def log_time(task_id: Id, request: Request, ctx: PageCtx):
     task = tasks.get_task(ctx, task_id)
     form = await request.form()
     values = form_values(form, ["hours", "on_date", "note"])
+    typed = dict(values)
     if values.get("hours"):
         values["hours"] = values["hours"].replace(",", ".")
     data, errors = parse(TimeEntryIn, values, ctx.lang)
-    if data is None:
-        return _task_page(request, ctx, task, errors={f"time_{k}": v for k, v in errors.items()}, status=422)
+    if data is None:  # shown again as typed, with the message next to each field
+        return _task_page(request, ctx, task, errors={f"time_{k}": v for k, v in errors.items()}, status=422,
+                          time_values=typed)
     try:
         tasks.add_time_entry(ctx, task.id, data)
     except AppError as exc:
         if exc.status == 404:
             raise
-        return _task_page(request, ctx, task, errors={"form": exc.message(ctx.lang)}, status=exc.status)
+        return _task_page(request, ctx, task, errors={"form": exc.message(ctx.lang)}, status=exc.status,
+                          time_values=typed)
     flash(request, "committees.flash.time_logged", "success")
     return redirect(f"/tasks/{task.id}#time")
 
@@ -281,7 +281,8 @@ async def create_meeting(request: Request, ctx: PageCtx):
 
 
 def _meeting_page(request: Request, ctx: Context, meeting_id: int, values: dict | None = None,
-                  errors: dict | None = None, meeting_values: dict | None = None, status: int = 200):
+                  errors: dict | None = None, meeting_values: dict | None = None, status: int = 200,
+                  item_values: dict[int, dict] | None = None):
     rules, viewer = ctx.rules, ctx.viewer
     meeting = meetings.get_meeting(ctx, meeting_id)
     if meeting_values is None:
@@ -298,7 +299,7 @@ def _meeting_page(request: Request, ctx: Context, meeting_id: int, values: dict 
         "allowed": allowed_triggers(ctx, meeting, "meeting"),
         "can_manage": meetings.can_manage_meeting(ctx, meeting.body_id),
         "kinds": kinds, "values": values or {"kind": "discussion"}, "errors": errors or {},
-        "meeting_values": meeting_values,
+        "meeting_values": meeting_values, "item_values": item_values or {},
         "is_partners": meeting.body.kind == "partners_committee",
         "categories": rules.confidential_categories}, status=status)
 
@@ -380,9 +381,9 @@ async def edit_item(meeting_id: Id, item_id: Id, request: Request, ctx: PageCtx)
     form = await request.form()
     values = form_values(form, ["title", "minutes"])
     data, errors = parse(AgendaItemPatch, values, ctx.lang)
-    if data is None:
-        return _meeting_page(request, ctx, meeting_id,
-                             errors={f"item{item_id}_{k}": v for k, v in errors.items()}, status=422)
+    if data is None:  # shown again as typed, with the message under the field
+        return _meeting_page(request, ctx, meeting_id, errors={f"item{item_id}_{k}": v for k, v in errors.items()},
+                             status=422, item_values={item_id: values})
     if "minutes" not in values or values.get("minutes") is None:
         data.minutes = None
         data.model_fields_set.add("minutes")
@@ -409,7 +410,7 @@ async def link_decision(meeting_id: Id, request: Request, ctx: PageCtx):
     form = await request.form()
     raw = str(form.get("decision_id") or "").strip()
     try:
-        if not raw.isdigit():
+        if not raw.isdigit() or not 1 <= int(raw) <= MAX_ID:  # never a number no id can be
             raise AppError("committees.error.decision_not_found", field="decision_id")
         meetings.link_minutes_decision(ctx, meeting_id, int(raw))
     except AppError as exc:

@@ -44,7 +44,7 @@ from api.context import Context
 from api.deps import ViewerCtx
 from api.errors import ERROR_RESPONSES
 from api.pagination import PageParams, page_params, paginate
-from api.schemas import MAX_ID, Day, Id, Page
+from api.schemas import MAX_ID, Day, Id, Page, query_line
 from api.timeutil import as_utc, local
 from api.workflow_routes import add_transition_route
 
@@ -83,7 +83,7 @@ add_transition_route(router, "meetings", "meeting", meetings.get_meeting)
 
 @router.get("/tasks", response_model=Page[TaskOut])
 def list_tasks(params: Paging, ctx: ViewerCtx, body_id: QueryId = None,
-               owner_id: QueryId = None, state: str | None = Query(None, max_length=32)):
+               owner_id: QueryId = None, state: query_line(32) = None):
     stmt = tasks.list_tasks(ctx, body_id=body_id, owner_id=owner_id, state=state)
     return paginate(ctx.session, stmt, params, lambda t: task_out(ctx, t))
 

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from api.schemas import Day, IdField, Instant, Line, Moment, Text
+from api.schemas import Day, IdField, Instant, Moment, line, text
 
 Priority = Literal["low", "normal", "high"]
 LinkType = Literal["grant_application", "report", "decision", "meeting"]
@@ -21,12 +21,20 @@ class Input(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+Title = line(1, 200)
+Description = text(10_000)
+Place = line(max_length=300)
+VideoUrl = line(max_length=500, pattern=r"^https?://\S+$")
+ItemKind = line(1, 64)
+Minutes = text(50_000)
+
+
 # --- inputs ----------------------------------------------------------------------------------
 
 class TaskIn(Input):
     body_id: IdField
-    title: Line = Field(min_length=1, max_length=200)
-    description: Text | None = Field(default=None, max_length=10_000)
+    title: Title
+    description: Description | None = None
     # A naive date-time is a wall-clock time in the collective's time zone.
     due_at: Moment | None = None
     priority: Priority = "normal"
@@ -42,8 +50,8 @@ class TaskIn(Input):
 
 
 class TaskPatch(Input):
-    title: Line | None = Field(default=None, min_length=1, max_length=200)
-    description: Text | None = Field(default=None, max_length=10_000)
+    title: Title | None = None
+    description: Description | None = None
     due_at: Moment | None = None
     priority: Priority | None = None
     owner_ids: list[IdField] | None = Field(default=None, max_length=20)
@@ -52,31 +60,31 @@ class TaskPatch(Input):
 
 
 class CommentIn(Input):
-    text: Text = Field(min_length=1, max_length=5_000)
+    text: text(5_000, min_length=1)
 
 
 class TimeEntryIn(Input):
     hours: Decimal = Field(gt=0, le=24, max_digits=4, decimal_places=2)
     on_date: Day
-    note: Line | None = Field(default=None, max_length=200)
+    note: line(max_length=200) | None = None
     person_id: IdField | None = None
 
 
 class MeetingIn(Input):
     body_id: IdField
-    title: Line = Field(min_length=1, max_length=200)
+    title: Title
     starts_at: Moment
     ends_at: Moment | None = None
-    place: Line | None = Field(default=None, max_length=300)
-    video_url: Line | None = Field(default=None, max_length=500, pattern=r"^https?://\S+$")
+    place: Place | None = None
+    video_url: VideoUrl | None = None
 
 
 class MeetingPatch(Input):
-    title: Line | None = Field(default=None, min_length=1, max_length=200)
+    title: Title | None = None
     starts_at: Moment | None = None
     ends_at: Moment | None = None
-    place: Line | None = Field(default=None, max_length=300)
-    video_url: Line | None = Field(default=None, max_length=500, pattern=r"^https?://\S+$")
+    place: Place | None = None
+    video_url: VideoUrl | None = None
 
 
 class AttendanceIn(Input):
@@ -92,18 +100,18 @@ class AttendanceIn(Input):
 
 
 class AgendaItemIn(Input):
-    title: Line = Field(min_length=1, max_length=200)
-    kind: Line = Field(default="discussion", min_length=1, max_length=64)
-    description: Text | None = Field(default=None, max_length=10_000)
-    minutes: Text | None = Field(default=None, max_length=50_000)
+    title: Title
+    kind: ItemKind = "discussion"
+    description: Description | None = None
+    minutes: Minutes | None = None
     decision_id: IdField | None = None
 
 
 class AgendaItemPatch(Input):
-    title: Line | None = Field(default=None, min_length=1, max_length=200)
-    kind: Line | None = Field(default=None, min_length=1, max_length=64)
-    description: Text | None = Field(default=None, max_length=10_000)
-    minutes: Text | None = Field(default=None, max_length=50_000)
+    title: Title | None = None
+    kind: ItemKind | None = None
+    description: Description | None = None
+    minutes: Minutes | None = None
     decision_id: IdField | None = None
 
 

@@ -36,7 +36,7 @@ from api.errors import Forbidden, Invalid, NotFound
 from api.i18n import t
 from api.register import service as register
 from api.timeutil import as_utc, now
-from workflows.engine import Fired
+from workflows.engine import Fired, WorkflowError
 
 HUNDREDTH = Decimal("0.01")
 TASK_FIELDS = ["title", "description", "due_at", "priority", "link_type", "link_id", "body_id"]
@@ -189,6 +189,64 @@ def create_task(ctx: Context, data: TaskIn) -> tuple[Task, list[dict]]:
     register.record_for(ctx, task, "task.created", object_type="task", after=_task_snapshot(task))
     deadlines.sync_task(ctx, task)
     return task, _due_warnings(due_at, viewer.lang)
+
+
+def hand_off_task(ctx: Context, *, parent_body_id: int, category: str | None, title: str,
+                  description: str, owners: list[Person], link_type: str, link_id: int,
+                  due_at: datetime) -> Task | None:
+    """A task put by the system (no member check: the viewer who caused it may not be a
+    member of the board) on the board of a sub-committee of `parent_body_id` (the one whose
+    category is `category` first), owned by those of `owners` who can see it; None when
+    there is no such board or nobody to own it. An open task with the same link is not
+    duplicated. Recorded in the register and planned in the reminders like any task."""
+    boards = list(ctx.session.execute(
+        select(Body).where(Body.parent_id == parent_body_id, Body.kind == BodyKind.sub_committee)
+        .order_by(Body.id)).scalars())
+    boards.sort(key=lambda b: body_category(ctx.rules, b) != category)
+    body = next((b for b in boards if body_category(ctx.rules, b) in (category, None)), None)
+    if body is None:
+        return None
+    board_category = body_category(ctx.rules, body)
+    # The task is as confidential as what it is about.
+    task_category = category or board_category
+    people = [p for p in owners if p.is_active and ctx.viewer_of(p).can_see(task_category, body.id)]
+    if not people:
+        return None
+    existing = ctx.session.execute(
+        select(Task).where(Task.link_type == link_type, Task.link_id == link_id,
+                           Task.state.not_in(closed_task_states(ctx.rules)))).scalars().first()
+    if existing is not None:
+        return existing
+    task = Task(body_id=body.id, title=title[:200], description=description, due_at=as_utc(due_at),
+                priority="high", link_type=link_type, link_id=link_id,
+                state=ctx.rules.workflows["task"].initial, confidential_category=task_category,
+                created_by_id=ctx.actor_id)
+    task.owners = people
+    ctx.session.add(task)
+    ctx.session.flush()
+    register.record_for(ctx, task, "task.created", object_type="task", after=_task_snapshot(task))
+    deadlines.sync_task(ctx, task)
+    return task
+
+
+def complete_linked_tasks(ctx: Context, link_type: str, link_id: int, actor: Any) -> int:
+    """Complete the open tasks linked to an object once what they asked for is done (a vote
+    handed off is opened), as `actor` when the rules let them, else left for their owners."""
+    done = 0
+    for task in ctx.session.execute(
+            select(Task).where(Task.link_type == link_type, Task.link_id == link_id,
+                               Task.state.not_in(closed_task_states(ctx.rules)))).scalars().all():
+        if actor is None:
+            continue
+        triggers = ctx.registry.engine.allowed_triggers(ctx, task, actor, ctx.rules, "task")
+        if "complete" not in triggers:
+            continue
+        try:
+            ctx.registry.engine.fire(ctx, task, "complete", actor, ctx.rules, "task", {})
+        except WorkflowError:
+            continue
+        done += 1
+    return done
 
 
 def _check_can_edit(ctx: Context, task: Task) -> None:

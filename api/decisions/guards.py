@@ -1,5 +1,8 @@
 """Guards of the decision workflows, named in governance_rules.yaml."""
 
+from sqlalchemy import func, select
+
+from api.decisions.models import Vote
 from api.timeutil import now
 from workflows.guards import Blocked, GuardContext
 
@@ -16,4 +19,19 @@ def decision_is_complete(g: GuardContext) -> Blocked | None:
     return None
 
 
-GUARDS = {"decision_is_complete": decision_is_complete}
+def withdrawal_explained(g: GuardContext) -> Blocked | None:
+    """Withdrawing a proposal that has votes takes a confirmation (params `confirmed`) and a
+    reason (params `reason`): members who voted are told why, and the register keeps both."""
+    votes = g.uow.session.execute(
+        select(func.count()).select_from(Vote).where(Vote.decision_id == g.obj.id)).scalar_one()
+    if not votes:
+        return None
+    reason = str(g.params.get("reason") or "").strip()
+    if g.params.get("confirmed") not in (True, "true", "1", 1, "on") or not reason:
+        return Blocked("decision.guard.withdraw_needs_reason", {"votes": votes})
+    if len(reason) > 2000:
+        return Blocked("decision.guard.withdraw_reason_too_long")
+    return None
+
+
+GUARDS = {"decision_is_complete": decision_is_complete, "withdrawal_explained": withdrawal_explained}

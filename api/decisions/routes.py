@@ -1,17 +1,27 @@
-"""JSON API for decisions: list, draft, open/withdraw (transitions), vote, recuse."""
+"""JSON API for decisions: list, draft, open/withdraw (transitions), vote, recuse; remind
+those who have not voted; the discussion; alternates and written proxies."""
 
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
 from api.context import Context
-from api.decisions import service
-from api.decisions.models import Decision
+from api.decisions import delegation, discussion, notices, ratification, service
+from api.decisions.models import Alternate, Decision
 from api.decisions.schemas import (
+    AlternateIn,
+    AlternateList,
+    AlternateOut,
+    CommentIn,
+    CommentOut,
     DecisionIn,
     DecisionOut,
     DecisionPatch,
     DecisionSummaryOut,
+    NudgeOut,
+    ProxyIn,
+    ProxyList,
+    ProxyOut,
     RecusalCreatedOut,
     RecusalIn,
     VoteIn,
@@ -20,7 +30,7 @@ from api.decisions.schemas import (
 from api.deps import ViewerCtx
 from api.errors import ERROR_RESPONSES
 from api.pagination import PageParams, page_params, paginate
-from api.schemas import MAX_ID, Id, Page
+from api.schemas import MAX_ID, Id, Page, query_line
 from api.workflow_routes import add_transition_route, state_fields
 
 OBJECT_TYPE = service.OBJECT_TYPE
@@ -41,6 +51,7 @@ def summary(decision: Decision) -> dict:
 def decision_out(ctx: Context, decision: Decision) -> DecisionOut:
     judged = service.judged_rules(ctx, decision)
     info = service.details(ctx, decision)
+    links = ratification.linked(ctx, decision)
     return DecisionOut(
         **(summary(decision) | state_fields(ctx, decision, judged, OBJECT_TYPE)),
         text=decision.text, workflow=decision.workflow,
@@ -51,6 +62,10 @@ def decision_out(ctx: Context, decision: Decision) -> DecisionOut:
         results_hidden=info["results_hidden"], my_vote=info["my_vote"],
         may_vote=info["may_vote"], eligible=info["eligible"], voted_count=info["voted_count"],
         vote_change_allowed=info["vote_change_allowed"],
+        close_when_all_voted=info["close_when_all_voted"], withdrawal_reason=decision.withdrawal_reason,
+        ratifies_id=links["ratifies"].id if links["ratifies"] else None,
+        ratification_id=links["ratification"].id if links["ratification"] else None,
+        proxies=delegation.proxies_for(ctx, decision),
     )
 
 
@@ -60,8 +75,7 @@ def load(ctx: Context, decision_id: int) -> Decision:
 
 @router.get("/decisions", response_model=Page[DecisionSummaryOut])
 def list_decisions(params: Annotated[PageParams, Depends(page_params)], ctx: ViewerCtx,
-                   state: str | None = Query(None, max_length=32),
-                   kind: str | None = Query(None, max_length=64),
+                   state: query_line(32) = None, kind: query_line(64) = None,
                    body_id: int | None = Query(None, ge=1, le=MAX_ID)):
     return paginate(ctx.session, service.list_stmt(ctx.viewer, state, kind, body_id), params, summary)
 
@@ -85,7 +99,8 @@ def update_decision(decision_id: Id, data: DecisionPatch, ctx: ViewerCtx):
 @router.post("/decisions/{decision_id}/votes", status_code=201, response_model=VoteOut,
              responses={200: {"model": VoteOut, "description": "Vote changed or unchanged"}})
 def vote(decision_id: Id, data: VoteIn, response: Response, ctx: ViewerCtx):
-    decision, ballot, status = service.cast_vote(ctx, decision_id, data.choice)
+    decision, ballot, status = service.cast_vote(ctx, decision_id, data.choice, seat_id=data.seat_id,
+                                                 channel="api", reason=data.reason)
     response.status_code = 201 if status == "cast" else 200
     return VoteOut(decision_id=decision.id, seat_id=ballot.seat_id, choice=ballot.choice,
                    status=status, state=decision.state, closed=decision.closed_at is not None)
@@ -96,6 +111,93 @@ def recuse(decision_id: Id, data: RecusalIn, ctx: ViewerCtx):
     recusal = service.recuse(ctx, decision_id, data.reason)
     return RecusalCreatedOut(decision_id=recusal.decision_id, seat_id=recusal.seat_id,
                              reason=recusal.reason, automatic=recusal.automatic)
+
+
+@router.post("/decisions/{decision_id}/nudges", status_code=201, response_model=NudgeOut)
+def remind_undecided(decision_id: Id, ctx: ViewerCtx):
+    """Remind those who have not voted (an email each), at most once per the kind's interval."""
+    decision, queued = notices.remind_undecided(ctx, decision_id)
+    return NudgeOut(decision_id=decision.id, recipients=queued,
+                    next_allowed_at=notices.next_reminder_at(decision, service.judged_rules(ctx, decision)))
+
+
+# --- the discussion ---------------------------------------------------------------------
+
+@router.get("/decisions/{decision_id}/comments", response_model=Page[CommentOut])
+def list_comments(decision_id: Id, params: Annotated[PageParams, Depends(page_params)], ctx: ViewerCtx):
+    items = discussion.comments_of(ctx, service.get_visible(ctx, decision_id))
+    start = (params.page - 1) * params.per_page
+    return {"items": items[start:start + params.per_page], "total": len(items), "page": params.page,
+            "per_page": params.per_page, "pages": max(1, -(-len(items) // params.per_page))}
+
+
+def _comment_out(ctx: Context, decision_id: int, comment_id: int) -> CommentOut:
+    items = discussion.comments_of(ctx, service.get_visible(ctx, decision_id))
+    return CommentOut(**next(c for c in items if c["id"] == comment_id))
+
+
+@router.post("/decisions/{decision_id}/comments", status_code=201, response_model=CommentOut)
+def add_comment(decision_id: Id, data: CommentIn, ctx: ViewerCtx):
+    comment = discussion.add_comment(ctx, decision_id, data.text)
+    return _comment_out(ctx, decision_id, comment.id)
+
+
+@router.patch("/decisions/{decision_id}/comments/{comment_id}", response_model=CommentOut)
+def edit_comment(decision_id: Id, comment_id: Id, data: CommentIn, ctx: ViewerCtx):
+    discussion.edit_comment(ctx, decision_id, comment_id, data.text)
+    return _comment_out(ctx, decision_id, comment_id)
+
+
+# --- alternates and proxies ---------------------------------------------------------------
+
+def _alternate_out(ctx: Context, alternate: Alternate) -> AlternateOut:
+    from api.collective.models import Person, Seat
+
+    seat = ctx.session.get(Seat, alternate.seat_id)
+    return AlternateOut(id=alternate.id, seat_id=seat.id, body_id=seat.body_id,
+                        titular=ctx.session.get(Person, seat.person_id).name, person_id=alternate.person_id,
+                        alternate=ctx.session.get(Person, alternate.person_id).name,
+                        created_at=alternate.created_at, ended_at=alternate.ended_at)
+
+
+@router.get("/alternates", response_model=AlternateList)
+def list_alternates(ctx: ViewerCtx):
+    """The alternates of my seats, and the seats I am the alternate for."""
+    return AlternateList(items=delegation.alternates_of(ctx))
+
+
+@router.post("/alternates", status_code=201, response_model=AlternateOut)
+def name_alternate(data: AlternateIn, ctx: ViewerCtx):
+    return _alternate_out(ctx, delegation.designate_alternate(ctx, data))
+
+
+@router.delete("/alternates/{alternate_id}", response_model=AlternateOut)
+def end_alternate(alternate_id: Id, ctx: ViewerCtx):
+    return _alternate_out(ctx, delegation.end_alternate(ctx, alternate_id))
+
+
+@router.get("/proxies", response_model=ProxyList)
+def list_proxies(ctx: ViewerCtx):
+    """The active proxies I gave or hold."""
+    return ProxyList(items=delegation.my_proxies(ctx))
+
+
+def _proxy_out(ctx: Context, proxy) -> ProxyOut:
+    from api.collective.models import Person
+
+    return ProxyOut(**delegation.proxy_out(proxy, ctx.session.get(Person, proxy.grantor_id).name,
+                                           ctx.session.get(Person, proxy.holder_id).name))
+
+
+@router.post("/proxies", status_code=201, response_model=ProxyOut)
+def give_proxy(data: ProxyIn, ctx: ViewerCtx):
+    """A written proxy for one decision (decision_id) or one meeting (meeting_id)."""
+    return _proxy_out(ctx, delegation.give_proxy(ctx, data))
+
+
+@router.delete("/proxies/{proxy_id}", response_model=ProxyOut)
+def revoke_proxy(proxy_id: Id, ctx: ViewerCtx):
+    return _proxy_out(ctx, delegation.revoke_proxy(ctx, proxy_id))
 
 
 add_transition_route(router, "decisions", OBJECT_TYPE, load, rules_for=service.rules_for)

@@ -1,4 +1,5 @@
-"""Input and output shapes for decisions, votes and recusals (API and page forms)."""
+"""Input and output shapes for decisions, votes, recusals, comments, alternates and proxies
+(API and page forms)."""
 
 from typing import Any, Literal
 
@@ -39,6 +40,29 @@ class DecisionPatch(Input):
 
 class VoteIn(Input):
     choice: Literal["yes", "no", "abstain"]
+    # A seat the person votes for as an alternate or a proxy holder (default: their own).
+    seat_id: IdField | None = None
+    reason: Text | None = Field(default=None, max_length=2000)
+
+
+class CommentIn(Input):
+    text: Text = Field(min_length=1, max_length=5000)
+
+
+class AlternateIn(Input):
+    seat_id: IdField
+    person_id: IdField
+
+
+class ProxyIn(Input):
+    holder_id: IdField
+    decision_id: IdField | None = None
+    meeting_id: IdField | None = None
+    statement: Text | None = Field(default=None, max_length=2000)
+
+
+class WithdrawIn(Input):
+    reason: Text = Field(min_length=1, max_length=2000)
 
 
 class RecusalIn(Input):
@@ -68,12 +92,15 @@ class AttachmentOut(BaseModel):
 
 
 class VoterOut(BaseModel):
-    person_id: int
+    person_id: int  # who cast the vote (the titular, or their alternate or proxy holder)
     name: str
-    organisation_id: int | None
+    organisation_id: int | None  # the seat's organisation
     organisation: str | None
     voted_at: Instant
+    capacity: str = "titular"  # titular | alternate | proxy
+    on_behalf_of: str | None = None  # the seat's titular member, when someone else voted
     choice: str | None = None
+    reason: str | None = None
 
 
 class RecusalOut(BaseModel):
@@ -81,6 +108,20 @@ class RecusalOut(BaseModel):
     name: str
     automatic: bool
     reason: str | None
+
+
+class ProxyOut(BaseModel):
+    id: int
+    seat_id: int
+    grantor_id: int
+    grantor: str
+    holder_id: int
+    holder: str
+    decision_id: int | None
+    meeting_id: int | None
+    statement: str
+    created_at: Instant
+    revoked_at: Instant | None = None
 
 
 class DecisionOut(DecisionSummaryOut):
@@ -100,6 +141,11 @@ class DecisionOut(DecisionSummaryOut):
     eligible: int | None
     voted_count: int
     vote_change_allowed: bool
+    close_when_all_voted: bool = True
+    withdrawal_reason: str | None = None
+    ratifies_id: int | None = None  # the decision this vote ratifies
+    ratification_id: int | None = None  # the ratification vote of this decision
+    proxies: list[ProxyOut] = []
 
 
 class VoteOut(BaseModel):
@@ -116,3 +162,40 @@ class RecusalCreatedOut(BaseModel):
     seat_id: int
     reason: str | None
     automatic: bool
+
+
+class CommentOut(BaseModel):
+    id: int
+    decision_id: int
+    author_id: int
+    author: str
+    organisation: str | None
+    text: str
+    created_at: Instant
+    edited_at: Instant | None
+    editable: bool
+
+
+class AlternateOut(BaseModel):
+    id: int
+    seat_id: int
+    body_id: int
+    titular: str
+    person_id: int
+    alternate: str
+    created_at: Instant
+    ended_at: Instant | None
+
+
+class AlternateList(BaseModel):
+    items: list[AlternateOut]
+
+
+class ProxyList(BaseModel):
+    items: list[ProxyOut]
+
+
+class NudgeOut(BaseModel):
+    decision_id: int
+    recipients: int  # emails queued
+    next_allowed_at: Instant

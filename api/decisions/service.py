@@ -9,23 +9,35 @@ carry who voted but not how (register readers include every member who can see t
 decision); the full tally with each seat's choice is recorded once, at closing.
 
 Locks: a vote, a recusal, a transition and a closing all take the decision FOR UPDATE first
-(BEGIN IMMEDIATE serialises every writer on SQLite), then the seat's vote row, then the
-register's head. Votes on one decision therefore queue behind each other: exactly one of
-them sees that every eligible seat has voted, and it closes the vote in the same transaction
-(no lock upgrade to deadlock on, no vote left open for the sweep to find).
+(BEGIN IMMEDIATE serialises every writer on SQLite), then the seat's vote row, then, as late
+as possible, the register's head (every writer of the collective queues on that one row).
+Votes on one decision therefore queue behind each other: exactly one of them sees that every
+eligible seat has voted, and it closes the vote in the same transaction (no lock upgrade to
+deadlock on, no vote left open for the sweep to find).
 
 Services flush; the unit of work that called them commits (see api/context.py).
 """
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Date, Integer, and_, bindparam, func, literal, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from api.access import Viewer
 from api.collective.models import Body, Organisation, Person, Seat, SeatRole
 from api.context import Context, Runtime
-from api.decisions.models import Choice, Decision, DecisionAttachment, Recusal, Vote, VoteChange
+from api.decisions.models import (
+    Alternate,
+    Choice,
+    Decision,
+    DecisionAttachment,
+    Proxy,
+    Recusal,
+    Vote,
+    VoteChange,
+)
 from api.decisions.schemas import DecisionIn, DecisionPatch
 from api.decisions.tally import Outcome, VoteRule, can_close_early, tally
 from api.errors import Conflict, Forbidden, Invalid, NotFound
@@ -53,18 +65,23 @@ def rules_for(ctx: Context, decision: Decision) -> GovernanceRules:
     return judged_rules(ctx, decision)
 
 
+# Triggers that leave an adopted decision without it being adopted any more.
+UNDOING_TRIGGERS = {"withdraw", "refuse_ratification"}
+
+
 def adopted_states(rules: GovernanceRules, workflow_name: str) -> set[str]:
-    """The state a decision workflow reaches on 'adopt', and every state reachable from it
-    but by withdrawing (ratified after adopted, for instance): all of them mean "adopted"."""
+    """The states that mean "adopted, for good": where 'ratify' leads in a workflow with a
+    ratification (adoption is final only once ratified), else where 'adopt' leads; and every
+    state reachable from there but by withdrawing or refusing the ratification."""
     workflow = rules.workflows.get(workflow_name)
     if workflow is None:
         return set()
-    found = workflow.dests_of("adopt")
+    found = workflow.dests_of("ratify") or workflow.dests_of("adopt")
     frontier = list(found)
     while frontier:
         state = frontier.pop()
         for tr in workflow.transitions:
-            if state in tr.sources and tr.dest not in found and tr.trigger != "withdraw":
+            if state in tr.sources and tr.dest not in found and tr.trigger not in UNDOING_TRIGGERS:
                 found.add(tr.dest)
                 frontier.append(tr.dest)
     return found
@@ -349,22 +366,130 @@ def _recuse(ctx: Context, decision: Decision, seat: Seat, reason: str | None, au
     return recusal
 
 
-def _vote_event(seat: Seat, choice: str | None, hidden: bool) -> dict:
-    after = {"seat_id": seat.id, "person_id": seat.person_id, "organisation_id": seat.organisation_id}
+# --- ballots: the seats a person may vote for -------------------------------------------
+
+CAPACITIES = ("titular", "alternate", "proxy")
+CHANNELS = ("page", "api", "link", "reply")
+
+
+@dataclass(frozen=True)
+class Ballot:
+    """A seat the person may vote for on a decision, and in what capacity."""
+
+    seat_id: int
+    seat_person_id: int  # the titular member of the seat
+    organisation_id: int | None
+    capacity: str  # titular | alternate | proxy
+    # The titular seat's active proxy for this decision, if the person gave one.
+    proxy_holder_id: int | None = None
+
+
+def _proxy_applies(decision: Decision):
+    """SQL: an active proxy covering this decision (given for it, or for its meeting)."""
+    scope = Proxy.decision_id == decision.id
+    if decision.meeting_id is not None:
+        scope = or_(scope, and_(Proxy.decision_id.is_(None), Proxy.meeting_id == decision.meeting_id))
+    return and_(Proxy.revoked_at.is_(None), scope)
+
+
+def ballots_of(ctx: Context, viewer: Viewer, decision: Decision, rules: GovernanceRules) -> list[Ballot]:
+    """The viewer's own voting seat, then the seats they may vote for as an alternate or as a
+    proxy holder where the body's rules allow it (the seat must still be a current voting seat
+    of the body). One query besides the viewer's own seats."""
+    own = _voting_seat_of(viewer, decision)
+    own_id = own.id if own is not None else -1
+    rows = []
+    if _delegation_allowed(ctx, rules, decision):
+        current = _voting(decision.body_id, ctx.today)
+        alternates = (select(literal("alternate").label("capacity"), Seat.id, Seat.person_id,
+                             Seat.organisation_id, literal(None, Integer).label("holder_id"))
+                      .join(Alternate, Alternate.seat_id == Seat.id)
+                      .where(Alternate.person_id == viewer.id, Alternate.ended_at.is_(None), current))
+        proxies = (select(literal("proxy").label("capacity"), Seat.id, Seat.person_id,
+                          Seat.organisation_id, Proxy.holder_id)
+                   .join(Proxy, Proxy.seat_id == Seat.id)
+                   .where(_proxy_applies(decision), current,
+                          or_(Proxy.holder_id == viewer.id, Proxy.seat_id == own_id)))
+        rows = ctx.session.execute(union_all(alternates, proxies)).all()
+    given = next((r.holder_id for r in rows if r.capacity == "proxy" and r.id == own_id), None)
+    found: list[Ballot] = []
+    if own is not None:
+        found.append(Ballot(own.id, own.person_id, own.organisation_id, "titular", given))
+    body = body_rules_of(ctx, rules, decision)
+    for row in rows:
+        if row.id == own_id or any(b.seat_id == row.id for b in found):
+            continue
+        allowed = body is not None and (body.alternates if row.capacity == "alternate" else body.proxies)
+        if allowed and row.person_id != viewer.id:
+            found.append(Ballot(row.id, row.person_id, row.organisation_id, row.capacity))
+    return found
+
+
+def body_rules_of(ctx: Context, rules: GovernanceRules, decision: Decision):
+    body = ctx.session.get(Body, decision.body_id)
+    return rules.body(body.key) if body is not None else None
+
+
+def _delegation_allowed(ctx: Context, rules: GovernanceRules, decision: Decision) -> bool:
+    body = body_rules_of(ctx, rules, decision)
+    return body is not None and (body.alternates or body.proxies is not None)
+
+
+def _ballot_for(ctx: Context, decision: Decision, rules: GovernanceRules, seat_id: int | None) -> Ballot:
+    ballots = ballots_of(ctx, ctx.viewer, decision, rules)
+    if seat_id is not None:
+        ballot = next((b for b in ballots if b.seat_id == seat_id), None)
+        if ballot is None:
+            raise Forbidden("decision.not_your_seat")
+    elif not ballots:
+        raise Forbidden("decision.no_voting_seat")
+    else:
+        ballot = next((b for b in ballots if b.capacity == "titular"), None)
+        if ballot is None:
+            if len(ballots) > 1:
+                raise Invalid("decision.choose_seat", field="seat_id")
+            ballot = ballots[0]
+    if ballot.proxy_holder_id is not None:
+        holder = ctx.session.get(Person, ballot.proxy_holder_id)
+        raise Conflict("decision.proxy_given", holder=holder.name if holder else "?")
+    return ballot
+
+
+def _vote_event(ballot: Ballot, choice: str | None, hidden: bool, *, cast_by: int, channel: str,
+                reason: str | None = None) -> dict:
+    """The register's vote event: the seat (and whose it is), who cast it and how it arrived;
+    the choice and its reason only where the kind shows them while voting."""
+    after = {"seat_id": ballot.seat_id, "person_id": ballot.seat_person_id,
+             "organisation_id": ballot.organisation_id, "channel": channel}
+    if ballot.capacity != "titular":
+        after.update(cast_by=cast_by, capacity=ballot.capacity)
     if not hidden:
         after["choice"] = choice
+        if reason:
+            after["reason"] = reason
     return after
 
 
-def cast_vote(ctx: Context, decision_id: int, choice: str) -> tuple[Decision, Vote, str]:
-    """Record the viewer's vote for their seat; returns (decision, vote, "cast"|"changed"|"unchanged").
+def cast_vote(ctx: Context, decision_id: int, choice: str, *, seat_id: int | None = None,
+              channel: str = "api", reason: str | None = None) -> tuple[Decision, Vote, str]:
+    """Record the viewer's vote for a seat; returns (decision, vote, "cast"|"changed"|"unchanged").
+
+    The seat is the viewer's own voting seat, or (`seat_id`) one they hold an alternate's
+    place or a written proxy for (see `ballots_of`). A seat's vote counts once, whoever casts
+    it; only the person who cast it may change it (the titular cannot vote after their
+    alternate, nor while their proxy is active). `channel` says how the vote arrived (page,
+    api, link, reply): the register keeps it. Every path (page, API, email link, email reply)
+    comes here, with the same checks.
 
     The decision is locked first (see the module's note); the unique (decision, seat)
     constraint is the last line: a concurrent duplicate is a 409, never a second row. The
-    vote that completes the eligible seats closes the decision, in the same transaction.
+    vote that completes the eligible seats closes the decision, in the same transaction
+    (where the kind's rules close early).
     """
     session, viewer = ctx.session, ctx.viewer
     choice = str(Choice(choice))
+    channel = channel if channel in CHANNELS else "api"
+    reason = (reason or "").strip()[:2000] or None
     decision = get_visible(ctx, decision_id, lock=True)
     if decision.rules_version_id is None:
         raise Conflict("decision.vote_not_open")
@@ -375,76 +500,166 @@ def cast_vote(ctx: Context, decision_id: int, choice: str) -> tuple[Decision, Vo
     at = now()
     if decision.closes_at is not None and at >= decision.closes_at:
         raise Conflict("decision.vote_closed")
-    seat = _voting_seat_of(viewer, decision)
-    if seat is None:
-        raise Forbidden("decision.no_voting_seat")
-    recusal_id, vote_id = session.execute(select(
-        select(Recusal.id).where(Recusal.decision_id == decision.id, Recusal.seat_id == seat.id)
-        .scalar_subquery(),
-        select(Vote.id).where(Vote.decision_id == decision.id, Vote.seat_id == seat.id)
-        .scalar_subquery())).one()
+    own = _voting_seat_of(viewer, decision)
+    if own is not None and seat_id in (None, own.id):
+        # The plain titular vote: no ballot query; whether the seat gave a proxy is read in
+        # the same round trip as its recusal and its vote.
+        ballot = Ballot(own.id, own.person_id, own.organisation_id, "titular")
+        check = _SEAT_CHECK_WITH_PROXY
+    else:
+        ballot = _ballot_for(ctx, decision, rules, seat_id)
+        check = _SEAT_CHECK
+    recusal_id, vote_id, given_to = session.execute(check, {
+        "decision_id": decision.id, "seat_id": ballot.seat_id,
+        "meeting_id": decision.meeting_id if decision.meeting_id is not None else -1}).one()
+    if given_to is not None and _delegation_allowed(ctx, rules, decision):
+        body = body_rules_of(ctx, rules, decision)
+        if body is not None and body.proxies is not None:
+            holder = session.get(Person, given_to)
+            raise Conflict("decision.proxy_given", holder=holder.name if holder else "?")
     if recusal_id is not None:
         raise Forbidden("decision.recused")
-    hidden = kind.results_hidden_until_close
+    hidden = kind.results_hidden_until_close or kind.secret_ballot
     vote = None
     if vote_id is not None:
         vote = session.execute(select(Vote).where(Vote.id == vote_id).with_for_update()
                                .execution_options(populate_existing=True)).scalar_one()
     if vote is not None:
+        if vote.person_id != viewer.id:
+            caster = session.get(Person, vote.person_id)
+            raise Conflict("decision.seat_voted_by_other", name=caster.name if caster else "?")
         if vote.choice == choice:
+            if reason is not None and reason != vote.reason:
+                vote.reason = reason
+                register.record_for(ctx, decision, "vote.reason_changed", object_type=OBJECT_TYPE,
+                                    after=_vote_event(ballot, choice, hidden, cast_by=viewer.id,
+                                                      channel=channel, reason=reason),
+                                    rules_version_id=decision.rules_version_id)
             return decision, vote, "unchanged"
         if not kind.vote_change_allowed:
             raise Conflict("decision.vote_change_forbidden")
-        session.add(VoteChange(decision_id=decision.id, seat_id=seat.id, person_id=viewer.id,
+        session.add(VoteChange(decision_id=decision.id, seat_id=ballot.seat_id, person_id=viewer.id,
                                old_choice=vote.choice, new_choice=choice, at=at))
         before = None if hidden else {"choice": vote.choice}
-        vote.choice, vote.updated_at, vote.person_id = choice, at, viewer.id
+        vote.choice, vote.updated_at, vote.person_id, vote.channel = choice, at, viewer.id, channel
+        if reason is not None:
+            vote.reason = reason
         register.record_for(ctx, decision, "vote.changed", object_type=OBJECT_TYPE, before=before,
-                            after=_vote_event(seat, choice, hidden),
+                            after=_vote_event(ballot, choice, hidden, cast_by=viewer.id, channel=channel,
+                                              reason=vote.reason),
                             rules_version_id=decision.rules_version_id)
         return decision, vote, "changed"
-    vote = Vote(decision_id=decision.id, seat_id=seat.id, person_id=viewer.id,
-                organisation_id=seat.organisation_id, choice=choice, cast_at=at, updated_at=at)
+    vote = Vote(decision_id=decision.id, seat_id=ballot.seat_id, person_id=viewer.id,
+                organisation_id=ballot.organisation_id, choice=choice, cast_at=at, updated_at=at,
+                capacity=ballot.capacity, channel=channel, reason=reason)
+    # No savepoint: the decision is locked FOR UPDATE, so no other transaction can insert a
+    # vote for this (decision, seat) between the check above and this insert; the unique
+    # constraint stays as the last line of defence.
+    session.add(vote)
     try:
-        # A savepoint: a duplicate undoes only this insert, and leaves the viewer's rows
-        # loaded for the error message.
-        with session.begin_nested():
-            session.add(vote)
-            session.flush()
-    except IntegrityError as exc:  # a concurrent request for the same seat won
+        session.flush()
+    except IntegrityError as exc:
         raise Conflict("decision.vote_concurrent") from exc
+    # What the vote leads to is worked out before the register append, so the register's head
+    # (one row every writer of the collective waits for) is locked for as short as possible.
+    follow_up = _follow_up(ctx, decision, rules, ballot.seat_person_id)
     register.record_for(ctx, decision, "vote.cast", object_type=OBJECT_TYPE,
-                        after=_vote_event(seat, choice, hidden), rules_version_id=decision.rules_version_id)
-    _after_vote(ctx, decision, rules, viewer.id)
+                        after=_vote_event(ballot, choice, hidden, cast_by=viewer.id, channel=channel,
+                                          reason=reason),
+                        rules_version_id=decision.rules_version_id)
+    _apply(ctx, decision, rules, follow_up)
     return decision, vote, "cast"
 
 
 def _after_vote(ctx: Context, decision: Decision, rules: GovernanceRules,
                 person_id: int | None = None) -> bool:
-    """Close early once every eligible seat has voted; otherwise keep the reminders right.
+    """Close early once every eligible seat has voted, where the kind's rules say so
+    (`close_when_all_voted`); otherwise keep the reminders right. True when the vote closed.
 
     The person who just voted (or recused) leaves the reminder list. Replanning the whole
     list costs O(seats) in the planner, so it is done here only when one of this person's
     reminders could go out soon; otherwise the sweep (`close_due_decisions`, every few
-    seconds) replans it well before any send time. True when the vote closed.
+    seconds) replans it well before any send time.
     """
-    voted_ids = select(Vote.seat_id).where(Vote.decision_id == decision.id)
-    recused_ids = select(Recusal.seat_id).where(Recusal.decision_id == decision.id)
-    # Eligible: the current voting seats, plus any seat that voted or recused (a seat that
-    # ended since still counts for what it did). One round trip for the three counts.
-    eligible_q = select(func.count()).select_from(Seat).where(or_(
-        _voting(decision.body_id, ctx.today), Seat.id.in_(voted_ids), Seat.id.in_(recused_ids))
-    ).scalar_subquery()
-    voted_q = select(func.count()).select_from(Vote).where(Vote.decision_id == decision.id).scalar_subquery()
-    recused_q = (select(func.count()).select_from(Recusal)
-                 .where(Recusal.decision_id == decision.id).scalar_subquery())
-    eligible, voted, recused, first_reminder = ctx.session.execute(
-        select(eligible_q, voted_q, recused_q, _first_reminder(decision, person_id))).one()
-    if can_close_early(vote_rule(kind_rules(rules, decision)), eligible, recused, voted):
-        close_decision(ctx, decision, rules)
-        return True
+    return _apply(ctx, decision, rules, _follow_up(ctx, decision, rules, person_id))
+
+
+CLOSE, REFRESH = "close", "refresh"
+
+
+def _follow_up(ctx: Context, decision: Decision, rules: GovernanceRules,
+               person_id: int | None) -> str | None:
+    """What a vote or a recusal leads to: CLOSE, REFRESH (the reminders) or nothing.
+
+    One round trip in the usual case: the body's current voting seats, the votes and the
+    recusals of the decision, and the person's next reminder. The exact count of eligible
+    seats (current seats, plus any seat that voted or recused and has ended since) is only
+    needed once votes and recusals reach the current seats; it can only be larger, so below
+    that the vote cannot be complete."""
+    session, decision_id = ctx.session, decision.id
+    current, voted, recused, first_reminder = session.execute(_FOLLOW_UP, {
+        "decision_id": decision_id, "body_id": decision.body_id, "today": ctx.today,
+        "person_id": person_id}).one()
+    kind = kind_rules(rules, decision)
+    if kind.close_when_all_voted and voted + recused >= current:
+        voted_ids = select(Vote.seat_id).where(Vote.decision_id == decision_id)
+        recused_ids = select(Recusal.seat_id).where(Recusal.decision_id == decision_id)
+        eligible = session.execute(select(func.count()).select_from(Seat).where(or_(
+            _voting(decision.body_id, ctx.today), Seat.id.in_(voted_ids), Seat.id.in_(recused_ids)))
+        ).scalar_one()
+        if can_close_early(vote_rule(kind), eligible, recused, voted):
+            return CLOSE
     if person_id is None or (first_reminder is not None
                              and as_utc(first_reminder) <= now() + REFRESH_SLACK):
+        return REFRESH
+    return None
+
+
+# The vote path's two reads, built once with bound parameters: building a statement costs
+# more Python time than running it (SQLAlchemy caches the compiled form by its shape).
+def _seat_check(with_proxy: bool):
+    """(recusal id, vote id, holder of a proxy the seat gave) of a (decision, seat)."""
+    decision_id, seat_id = bindparam("decision_id", type_=Integer), bindparam("seat_id", type_=Integer)
+    given = literal(None, Integer)
+    if with_proxy:
+        # Given for this decision, or for its meeting (meeting_id -1 when it has none).
+        covers = or_(Proxy.decision_id == decision_id,
+                     and_(Proxy.decision_id.is_(None),
+                          Proxy.meeting_id == bindparam("meeting_id", type_=Integer)))
+        given = (select(Proxy.holder_id).where(Proxy.seat_id == seat_id, Proxy.revoked_at.is_(None), covers)
+                 .order_by(Proxy.id).limit(1).scalar_subquery())
+    return select(
+        select(Recusal.id).where(Recusal.decision_id == decision_id, Recusal.seat_id == seat_id)
+        .scalar_subquery(),
+        select(Vote.id).where(Vote.decision_id == decision_id, Vote.seat_id == seat_id).scalar_subquery(),
+        given)
+
+
+def _follow_up_counts():
+    """(current voting seats of the body, votes, recusals, the person's next reminder)."""
+    decision_id = bindparam("decision_id", type_=Integer)
+    current = (select(func.count()).select_from(Seat)
+               .where(_voting(bindparam("body_id", type_=Integer), bindparam("today", type_=Date)))
+               .scalar_subquery())
+    voted = select(func.count()).select_from(Vote).where(Vote.decision_id == decision_id).scalar_subquery()
+    recused = select(func.count()).select_from(Recusal).where(Recusal.decision_id == decision_id).scalar_subquery()
+    first_reminder = select(func.min(OutboxMessage.send_at)).where(
+        OutboxMessage.kind == DEADLINE_KIND, OutboxMessage.object_type == OBJECT_TYPE,
+        OutboxMessage.object_id == decision_id,
+        OutboxMessage.recipient_id == bindparam("person_id", type_=Integer),
+        OutboxMessage.status == Status.planned).scalar_subquery()
+    return select(current, voted, recused, first_reminder)
+
+
+_SEAT_CHECK, _SEAT_CHECK_WITH_PROXY = _seat_check(False), _seat_check(True)
+_FOLLOW_UP = _follow_up_counts()
+
+
+def _apply(ctx: Context, decision: Decision, rules: GovernanceRules, follow_up: str | None) -> bool:
+    if follow_up == CLOSE:
+        close_decision(ctx, decision, rules)
+        return True
+    if follow_up == REFRESH:
         _refresh_deadline(ctx, decision, voting_seats(ctx, decision.body_id))
     return False
 
@@ -452,14 +667,6 @@ def _after_vote(ctx: Context, decision: Decision, rules: GovernanceRules,
 # A person's reminder due within this delay is cancelled in the vote's own transaction; later
 # ones are left to the sweep (every `sweep_interval_seconds`, 30 s by default).
 REFRESH_SLACK = timedelta(minutes=10)
-
-
-def _first_reminder(decision: Decision, person_id: int | None):
-    """SQL: when this person's next planned reminder of the vote goes out (NULL: none)."""
-    return select(func.min(OutboxMessage.send_at)).where(
-        OutboxMessage.kind == DEADLINE_KIND, OutboxMessage.object_type == OBJECT_TYPE,
-        OutboxMessage.object_id == decision.id, OutboxMessage.recipient_id == person_id,
-        OutboxMessage.status == Status.planned).scalar_subquery()
 
 
 def recuse(ctx: Context, decision_id: int, reason: str) -> Recusal:
@@ -503,6 +710,16 @@ def outcome_dict(outcome: Outcome, kind: DecisionKindRules) -> dict:
     }
 
 
+def _tallied_vote(vote: Vote, secret: bool) -> dict:
+    """A seat's vote as the closing event records it (a secret ballot: that it voted, only)."""
+    row = {"seat_id": vote.seat_id, "person_id": vote.person_id, "organisation_id": vote.organisation_id}
+    if vote.capacity != "titular":
+        row["capacity"] = vote.capacity
+    if not secret:
+        row["choice"] = vote.choice
+    return row
+
+
 def close_decision(ctx: Context, decision: Decision, rules: GovernanceRules) -> str:
     """Tally and fire adopt / reject / fail_quorum as the system (the decision is locked)."""
     session = ctx.session
@@ -517,8 +734,7 @@ def close_decision(ctx: Context, decision: Decision, rules: GovernanceRules) -> 
     decision.outcome = outcome_dict(outcome, kind)
     register.record_for(ctx, decision, "decision.tallied", object_type=OBJECT_TYPE, actor_id=None,
                         after={**{k: v for k, v in decision.outcome.items() if k != "explanation"},
-                               "votes": [{"seat_id": v.seat_id, "person_id": v.person_id,
-                                          "organisation_id": v.organisation_id, "choice": v.choice}
+                               "votes": [_tallied_vote(v, kind.secret_ballot)
                                          for v in sorted(votes, key=lambda v: v.seat_id)]},
                         rules_version_id=decision.rules_version_id)
     return ctx.registry.engine.fire(ctx, decision, CLOSING_TRIGGERS[outcome.result], None, rules,
@@ -621,9 +837,11 @@ def details(ctx: Context, decision: Decision) -> dict:
     session, viewer = ctx.session, ctx.viewer
     rules = judged_rules(ctx, decision)
     kind = rules.decision_kinds.get(decision.kind)
+    titular = aliased(Person)
     rows = session.execute(
-        select(Vote, Person.name, Organisation.name)
+        select(Vote, Person.name, Organisation.name, titular.name)
         .join(Person, Person.id == Vote.person_id)
+        .join(Seat, Seat.id == Vote.seat_id).join(titular, titular.id == Seat.person_id)
         .outerjoin(Organisation, Organisation.id == Vote.organisation_id)
         .where(Vote.decision_id == decision.id).order_by(Vote.cast_at, Vote.id)
     ).all()
@@ -632,33 +850,56 @@ def details(ctx: Context, decision: Decision) -> dict:
         .where(Recusal.decision_id == decision.id).order_by(Recusal.id)
     ).all()
     visible = results_visible(rules, decision)
+    named = visible and not (kind is not None and kind.secret_ballot)
     seat = _voting_seat_of(viewer, decision)
-    my_vote = next((v.choice for v, _, _ in rows if seat is not None and v.seat_id == seat.id), None)
+    by_seat = {v.seat_id: (v, name) for v, name, _, _ in rows}
+    my_vote = by_seat[seat.id][0].choice if seat is not None and seat.id in by_seat else None
     recused_seats = {r.seat_id for r, _ in recusals}
     voting = decision.rules_version_id is not None and is_voting(rules, decision)
     eligible = None
     if decision.rules_version_id is not None:
         eligible = len({s.id for s in voting_seats(ctx, decision.body_id)}
-                       | {v.seat_id for v, _, _ in rows} | recused_seats) - len(recused_seats)
-    may_vote = (voting and seat is not None and seat.id not in recused_seats
-                and decision.closes_at is not None and now() < decision.closes_at)
+                       | {v.seat_id for v, _, _, _ in rows} | recused_seats) - len(recused_seats)
+    in_time = voting and decision.closes_at is not None and now() < decision.closes_at
+    ballots = []
+    for ballot in (ballots_of(ctx, viewer, decision, rules) if voting else []):
+        vote, caster = by_seat.get(ballot.seat_id, (None, None))
+        by_other = caster if vote is not None and vote.person_id != viewer.id else None
+        holder = session.get(Person, ballot.proxy_holder_id) if ballot.proxy_holder_id else None
+        seat_person = session.get(Person, ballot.seat_person_id)
+        ballots.append({
+            "seat_id": ballot.seat_id, "capacity": ballot.capacity,
+            "titular": seat_person.name if seat_person else "",
+            "choice": vote.choice if vote is not None and by_other is None else None,
+            "reason": vote.reason if vote is not None and by_other is None else None,
+            "voted_by_other": by_other, "proxy_holder": holder.name if holder else None,
+            "recused": ballot.seat_id in recused_seats,
+            "may_vote": (in_time and ballot.seat_id not in recused_seats and by_other is None
+                         and holder is None)})
+    may_vote = any(b["may_vote"] for b in ballots)
     return {
         "kind_name": kind.name if kind else None,
         "voters": [{"person_id": v.person_id, "name": name, "organisation_id": v.organisation_id,
-                    "organisation": org, "voted_at": v.updated_at,
-                    **({"choice": v.choice} if visible else {})} for v, name, org in rows],
+                    "organisation": org, "voted_at": v.updated_at, "capacity": v.capacity,
+                    **({"on_behalf_of": seat_name} if v.capacity != "titular" else {}),
+                    **({"choice": v.choice} if named else {}),
+                    **({"reason": v.reason} if named and v.reason else {})}
+                   for v, name, org, seat_name in rows],
         "recusals": [{"person_id": r.person_id, "name": name, "automatic": r.automatic,
                       "reason": r.reason if (viewer.id == r.person_id or not r.automatic) else None}
                      for r, name in recusals],
-        "tally": ({c: sum(1 for v, _, _ in rows if v.choice == c) for c in ("yes", "no", "abstain")}
+        "tally": ({c: sum(1 for v, _, _, _ in rows if v.choice == c) for c in ("yes", "no", "abstain")}
                   if visible else None),
         "results_hidden": not visible,
+        "named_votes": named,
         "my_vote": my_vote,
         "my_seat_id": seat.id if seat else None,
         "i_am_recused": seat is not None and seat.id in recused_seats,
         "voting": voting,
         "may_vote": may_vote,
+        "ballots": ballots,
         "vote_change_allowed": bool(kind and kind.vote_change_allowed),
+        "close_when_all_voted": bool(kind and kind.close_when_all_voted),
         "eligible": eligible,
         "voted_count": len(rows),
         "is_draft": is_draft(rules, decision),

@@ -227,6 +227,12 @@ _BASIS_EN = {
 }
 
 
+def basis_text(basis: str, lang: str = "fr") -> str:
+    """The majority rule in words: "majorité simple des votes exprimés"."""
+    table = _BASIS_FR if lang.lower().startswith("fr") else _BASIS_EN
+    return table.get(basis, basis)
+
+
 def _s(n: int, word: str, plural: str | None = None) -> str:
     """French plural: 0 and 1 take the singular."""
     return f"{n} {word}" if n <= 1 else f"{n} {plural or word + 's'}"

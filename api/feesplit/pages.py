@@ -127,7 +127,13 @@ async def submit_split(request: Request, ctx: PageCtx):
     try:
         if form.get("action") == "propose":
             split = service.create_fee_split(ctx, data)
-            flash(request, "feesplit.proposed", "success")
+            decision = service.decision_of(ctx, split)
+            if decision is None or service.may_open(ctx, decision, ctx.viewer.person):
+                flash(request, "feesplit.proposed", "success")
+            else:
+                names = ", ".join(p.name for p in service.openers(ctx, decision))
+                flash(request, "feesplit.hand_off.flash" if names else "feesplit.hand_off.nobody",
+                      "success", names=names)
             return redirect(f"/decisions/{split.decision_id}")
         result = service.preview(ctx, data)
     except service.SplitInvalid as exc:

@@ -15,7 +15,8 @@ from decimal import Decimal, InvalidOperation
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.money import MoneyError, to_cents
-from api.schemas import IdField, Instant, Line, Text
+from api.schemas import IdField, Instant, Line, Whole, line
+from api.schemas import text as several_lines
 
 MAX_AMOUNT_CENTS = 100_000_000_000  # one billion dollars: far above any management fee
 MAX_WEIGHT = Decimal("99999999.9999")  # Numeric(12, 4)
@@ -91,15 +92,15 @@ class FeeSplitIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    amount: Line = Field(max_length=40, description="Dollars: '12345.67' or '12 345,67'")
-    period: Line = Field(min_length=1, max_length=50, description="For example 2026-2027")
+    amount: line(max_length=40) = Field(description="Dollars: '12345.67' or '12 345,67'")
+    period: line(1, 50) = Field(description="For example 2026-2027")
     # The grants' ids are 32-bit (fee_split.grant_id is an Integer column).
-    grant_id: int | None = Field(default=None, ge=1, le=2_000_000_000)
-    year: int | None = Field(default=None, ge=1990, le=2200,
+    grant_id: Whole | None = Field(default=None, ge=1, le=2_000_000_000)
+    year: Whole | None = Field(default=None, ge=1990, le=2200,
                              description="Year the split counts for; default: from the period")
     weights: dict[IdField, Line] = Field(default_factory=dict, max_length=MAX_PARTNERS,
                                          description="Organisation id -> workload weight")
-    text: Text | None = Field(default=None, max_length=5000)
+    text: several_lines(5000) | None = None
 
     @field_validator("amount", mode="before")
     @classmethod

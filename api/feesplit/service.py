@@ -15,7 +15,7 @@ into the decisions area.
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
-from api.collective.models import Body, Organisation, Seat, SeatRole
+from api.collective.models import Body, Organisation, Person, Seat, SeatRole
 from api.committees import tasks as committee_tasks
 from api.context import Context
 from api.decisions import service as decisions
@@ -321,7 +321,58 @@ def create_fee_split(ctx: Context, data: FeeSplitIn) -> FeeSplit:
                "weights": {str(k): _weight_text(w) for k, w in sorted(c.weights.items())}},
         rules_version_id=ctx.rules_version_id,
     )
+    hand_off(ctx, decision)
     return split
+
+
+# --- the hand-off: whoever may open the vote is told ----------------------------------------
+
+HAND_OFF_DAYS = 3  # the task asks for the vote to be opened within this many days
+
+
+def opening_triggers(rules: GovernanceRules, decision: Decision) -> set[str]:
+    """Triggers that open the vote: from the draft state to a state that is not final."""
+    workflow = rules.workflows[decision.workflow]
+    return {tr.trigger for tr in workflow.transitions
+            if decision.state in tr.sources and tr.dest not in workflow.final}
+
+
+def may_open(ctx: Context, decision: Decision, person: Person) -> bool:
+    allowed = ctx.registry.engine.allowed_triggers(ctx, decision, person, ctx.rules, decisions.OBJECT_TYPE)
+    return bool(opening_triggers(ctx.rules, decision) & set(allowed))
+
+
+def openers(ctx: Context, decision: Decision) -> list[Person]:
+    """Active people with a current seat on the decision's body whom the rules let open its
+    vote and who may see it (the chair and the secretary, by default)."""
+    people = ctx.session.execute(
+        select(Person).join(Seat, Seat.person_id == Person.id)
+        .where(Seat.body_id == decision.body_id, Seat.current_on(ctx.today),
+               Seat.role != SeatRole.staff_observer, Person.is_active.is_(True))
+        .distinct().order_by(Person.name)).scalars().all()
+    return [p for p in people if ctx.viewer_of(p).can_see(decision.confidential_category, decision.body_id)
+            and may_open(ctx, decision, p)]
+
+
+def hand_off(ctx: Context, decision: Decision) -> list[Person]:
+    """The treasurer proposes, the chair opens: when the person who proposed may not open
+    the vote, those who may get a task (on the board of the executive committee's funding
+    sub-committee, in camera like the split, with its email reminders) to open it. Returns
+    the people told; empty when the proposer may open the vote themselves."""
+    if may_open(ctx, decision, ctx.viewer.person):
+        return []
+    people = openers(ctx, decision)
+    if not people:
+        return []
+    lang = collective_lang(ctx.rules)
+    proposer = ctx.viewer.person.name
+    committee_tasks.hand_off_task(
+        ctx, parent_body_id=decision.body_id, category=decision.confidential_category,
+        title=t("feesplit.hand_off.task_title", lang, title=decision.title),
+        description=t("feesplit.hand_off.task_text", lang, name=proposer, decision_id=decision.id),
+        owners=people, link_type="decision", link_id=decision.id,
+        due_at=ctx.now() + timedelta(days=HAND_OFF_DAYS))
+    return people
 
 
 def decision_title(c: Checked, rules: GovernanceRules, lang: str) -> tuple[str, str]:
@@ -335,18 +386,26 @@ def decision_title(c: Checked, rules: GovernanceRules, lang: str) -> tuple[str, 
     return title[:200], text
 
 
-def require_access(ctx: Context) -> None:
-    """Fee splits are in camera (the kind's category): whoever may not see them gets a 404."""
-    rules, viewer = ctx.rules, ctx.viewer
+def may_see_splits(ctx: Context, viewer: Any) -> bool:
+    """Whether this person may see fee splits at all: they are in camera (the kind's
+    category, on the kind's body), never shown to staff. Also the menu's `shown`: the entry
+    is offered only to those it opens for (an administrator without a member seat does
+    not get a "Frais de gestion" entry that answers "not found")."""
+    rules = ctx.rules
     kind = rules.decision_kinds.get(KIND)
-    if kind is None:
-        raise NotFound("feesplit.error.not_found")
+    if kind is None or viewer is None or viewer.is_staff:
+        return False
     body_rules = rules.body(kind.body)
     category = kind.confidential_category or (body_rules.confidential_category if body_rules else None)
+    if category is None:
+        return True
     body_id = ctx.session.execute(select(Body.id).where(Body.key == kind.body)).scalar_one_or_none()
-    if category is not None and not viewer.can_see(category, body_id):
-        raise NotFound("feesplit.error.not_found")
-    if viewer.is_staff:
+    return viewer.can_see(category, body_id)
+
+
+def require_access(ctx: Context) -> None:
+    """Fee splits are in camera (the kind's category): whoever may not see them gets a 404."""
+    if not may_see_splits(ctx, ctx.viewer):
         raise NotFound("feesplit.error.not_found")
 
 
@@ -367,10 +426,13 @@ def on_decision_transition(ctx: Context, fired: Fired) -> None:
     rules = ctx.rules_of_version(decision.rules_version_id)
     workflow = decision.workflow or rules.decision_kind(KIND).workflow
     wf = rules.workflows.get(workflow)
-    if wf is not None and fired.source == wf.initial and fired.dest != fired.source \
-            and fired.dest not in wf.final:
-        _check_on_opening(ctx, rules, decision)
-        return
+    if wf is not None and fired.source == wf.initial and fired.dest != fired.source:
+        # The hand-off is over (the vote is opened, or the proposal withdrawn): the task
+        # "open the vote" is completed.
+        committee_tasks.complete_linked_tasks(ctx, "decision", decision.id, fired.actor)
+        if fired.dest not in wf.final:
+            _check_on_opening(ctx, rules, decision)
+            return
     if fired.dest not in decisions.adopted_states(rules, workflow):
         return
     split = ctx.session.execute(

@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -170,10 +171,20 @@ class Report(Base):
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    # Its content (api/grants/reports.py): the funder's template in the rules, the period its
+    # indicators cover (the grant's funded period when not given), the moment they were frozen.
+    template_key: Mapped[str | None] = mapped_column(String(64))
+    period_start: Mapped[date | None] = mapped_column(Date)
+    period_end: Mapped[date | None] = mapped_column(Date)
+    frozen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     application: Mapped[GrantApplication] = relationship()
     requirement: Mapped[ReportingRequirement | None] = relationship()
     owner = relationship("Person", foreign_keys=[owner_id])
+    sections: Mapped[list["ReportSection"]] = relationship(
+        back_populates="report", cascade="all, delete-orphan", order_by="ReportSection.id")
+    figures: Mapped[list["ReportFigure"]] = relationship(
+        back_populates="report", cascade="all, delete-orphan", order_by="ReportFigure.position")
 
     # A report is seen by whoever sees its application (the register's hook reads these).
     @property
@@ -183,3 +194,67 @@ class Report(Base):
     @property
     def body_id(self) -> int | None:
         return self.application.body_id
+
+
+class ReportSection(Base):
+    """One section of a report to write (a key of its template), saved as a draft by any of
+    its authors until the report is submitted; `version` detects a concurrent save."""
+
+    __tablename__ = "grant_report_section"
+    __table_args__ = (UniqueConstraint("report_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("grant_report.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+
+    report: Mapped[Report] = relationship(back_populates="sections")
+    updated_by = relationship("Person", foreign_keys=[updated_by_id])
+    revisions: Mapped[list["ReportSectionRevision"]] = relationship(
+        back_populates="section", cascade="all, delete-orphan", order_by="ReportSectionRevision.id")
+
+    @property
+    def confidential_category(self) -> str | None:
+        return self.report.confidential_category
+
+    @property
+    def body_id(self) -> int | None:
+        return self.report.body_id
+
+
+class ReportSectionRevision(Base):
+    """Every saved text of a section: who wrote what, when (the section's authors)."""
+
+    __tablename__ = "grant_report_section_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    section_id: Mapped[int] = mapped_column(ForeignKey("grant_report_section.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    section: Mapped[ReportSection] = relationship(back_populates="revisions")
+    person = relationship("Person")
+
+
+class ReportFigure(Base):
+    """An indicator as frozen at submission: label, expression and raw values, self-contained
+    (a later change of the template or of the logbook does not touch it)."""
+
+    __tablename__ = "grant_report_figure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("grant_report.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    key: Mapped[str] = mapped_column(String(64))
+    label_fr: Mapped[str] = mapped_column(String(300))
+    label_en: Mapped[str] = mapped_column(String(300))
+    expr: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))  # count | hours | percent
+    part: Mapped[int] = mapped_column(BigInteger)
+    whole: Mapped[int | None] = mapped_column(BigInteger)
+
+    report: Mapped[Report] = relationship(back_populates="figures")

@@ -8,11 +8,11 @@ back as a message on the page it came from, its unit of work refused too: an err
 nothing. Forms are read in the event loop, the database work runs in a worker thread.
 """
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
@@ -23,15 +23,16 @@ from api.dashboard import Section
 from api.deps import PageCtx, check_csrf
 from api.errors import AppError, message
 from api.forms import form_values, parse
-from api.grants import service
+from api.grants import reports, service
 from api.grants.models import Anchor, DueRule, Frequency, FunderKind, Report, RequirementKind
-from api.grants.schemas import ApplicationIn, ApplicationPatch, FunderIn, RequirementIn
-from api.i18n import t
+from api.grants.routes import docx_response
+from api.grants.schemas import ApplicationIn, ApplicationPatch, FunderIn, ReportSetupIn, RequirementIn, SectionIn
+from api.i18n import t, translator
 from api.money import from_cents
 from api.pagination import PageParams, page_params, paginate
 from api.schemas import MAX_ID, Id, Line
-from api.timeutil import from_local, local
-from api.web import flash, redirect, render, safe_next
+from api.timeutil import local
+from api.web import flash, format_date, redirect, render, safe_next
 from api.workflow_routes import fire
 from workflows.engine import WorkflowError
 
@@ -135,13 +136,9 @@ def _read_form(form, tz: str) -> tuple[dict, dict]:
     """The typed values (kept to re-render) and the values given to the schema."""
     values = form_values(form, FORM_FIELDS + ["confidential"], checkboxes=("confidential",))
     values["partner_ids"] = [v for v in form.getlist("partner_ids") if str(v).strip()]
+    # The deadline is given as typed (the collective's local time, no offset): the schema
+    # checks its year as typed and the service converts it to UTC.
     data = dict(values)
-    deadline = values.get("application_deadline")
-    if deadline:
-        try:  # the person types the collective's local time
-            data["application_deadline"] = from_local(datetime.fromisoformat(deadline), tz).isoformat()
-        except ValueError:
-            pass  # the schema reports it on the field
     return values, data
 
 
@@ -215,11 +212,84 @@ def _create_funder(request: Request, ctx: Context, form):
     return redirect("/grants/funders")
 
 
-@router.get("/grants/reports/{report_id}")
-def report_page(report_id: Id, request: Request, ctx: PageCtx):
+def _report_page(request: Request, ctx: Context, report_id: int, errors: dict | None = None,
+                 drafts: dict | None = None, status: int = 200):
     report = service.get_report(ctx, report_id)
     triggers = ctx.registry.engine.allowed_triggers(ctx, report, ctx.viewer.person, ctx.rules, service.REPORT)
-    return render(request, ctx, "grants/report.html", {"report": report, "triggers": triggers})
+    lang = ctx.lang
+    templates = [(k, tpl.name.get(lang)) for k, tpl in ctx.rules.report_templates.items()]
+    return render(request, ctx, "grants/report.html", {
+        "report": report, "triggers": triggers, "v": reports.view(ctx, report), "templates": templates,
+        "may_write": reports.may_write(ctx, report), "text_open": reports.text_open(ctx, report),
+        "errors": errors or {}, "drafts": drafts or {}}, status=status)
+
+
+@router.get("/grants/reports/{report_id}")
+def report_page(report_id: Id, request: Request, ctx: PageCtx):
+    return _report_page(request, ctx, report_id)
+
+
+@router.post("/grants/reports/{report_id}/setup")
+async def report_setup(report_id: Id, request: Request, ctx: PageCtx):
+    form = await request.form()
+    return await run_in_threadpool(_report_setup, report_id, request, ctx, form)
+
+
+def _report_setup(report_id: int, request: Request, ctx: Context, form):
+    service.get_report(ctx, report_id)
+    values = form_values(form, ["template", "period_start", "period_end"])
+    data, errors = parse(ReportSetupIn, values, ctx.lang)
+    if data is None:
+        return _report_page(request, ctx, report_id, {f"setup_{k}": v for k, v in errors.items()}, status=422)
+    try:
+        reports.setup(ctx, report_id, data.template, data.period_start, data.period_end)
+    except AppError as exc:
+        if exc.status in (403, 404):
+            raise
+        return _report_page(request, ctx, report_id, {f"setup_{exc.field or 'form'}": exc.message(ctx.lang)},
+                            status=exc.status)
+    flash(request, "flash.saved", "success")
+    return redirect(f"/grants/reports/{report_id}")
+
+
+@router.post("/grants/reports/{report_id}/sections/{key}")
+async def report_section(report_id: Id, key: Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)],
+                         request: Request, ctx: PageCtx):
+    form = await request.form()
+    return await run_in_threadpool(_report_section, report_id, key, request, ctx, form)
+
+
+def _report_section(report_id: int, key: str, request: Request, ctx: Context, form):
+    service.get_report(ctx, report_id)
+    values = form_values(form, ["text", "version"])
+    values["text"] = values.get("text") or ""
+    data, errors = parse(SectionIn, values, ctx.lang)
+    if data is None:
+        return _report_page(request, ctx, report_id, {key: next(iter(errors.values()))},
+                            {key: values["text"]}, status=422)
+    try:
+        reports.save_section(ctx, report_id, key, data.text.replace("\r\n", "\n"), data.version)
+    except AppError as exc:
+        if exc.status in (403, 404):
+            raise
+        return _report_page(request, ctx, report_id, {key: exc.message(ctx.lang)}, {key: data.text},
+                            status=exc.status)
+    flash(request, "grants.report.section_saved", "success")
+    return redirect(f"/grants/reports/{report_id}#section-{key}")
+
+
+@router.get("/grants/reports/{report_id}/print")
+def report_print(report_id: Id, request: Request, ctx: PageCtx):
+    report = service.get_report(ctx, report_id)
+    v = reports.view(ctx, report)
+    return render(request, ctx, "grants/report_print.html", {"v": v, "report": report,
+                                                               "L": translator(v.lang),
+                                                               "fmt_day": lambda d: format_date(d, v.lang)})
+
+
+@router.get("/grants/reports/{report_id}/report.docx")
+def report_docx_page(report_id: Id, ctx: PageCtx) -> Response:
+    return docx_response(ctx, service.get_report(ctx, report_id))
 
 
 def _detail(request: Request, ctx: Context, app_id: int, req_values: dict | None = None,

@@ -6,14 +6,14 @@ The unit of work (`ViewerCtx`) commits when the route returns and rolls back whe
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 from sqlalchemy import select
 
 from api.context import Context
 from api.deps import ViewerCtx
 from api.errors import ERROR_RESPONSES
-from api.grants import service
+from api.grants import reports, service
 from api.grants.models import Funder, GrantApplication, Report
 from api.grants.schemas import (
     ApplicationDetailOut,
@@ -21,14 +21,19 @@ from api.grants.schemas import (
     ApplicationOut,
     ApplicationPatch,
     ApplicationStateOut,
+    FigureOut,
     FunderIn,
     FunderOut,
     FunderPatch,
+    ReportContentOut,
     ReportDetailOut,
     ReportOut,
+    ReportSetupIn,
     RequirementCreatedOut,
     RequirementIn,
     RequirementOut,
+    SectionIn,
+    SectionOut,
 )
 from api.money import from_cents
 from api.pagination import PageParams, page_params, paginate
@@ -196,3 +201,55 @@ def get_report(report_id: Id, ctx: ViewerCtx) -> ReportDetailOut:
 
 
 add_transition_route(router, "reports", service.REPORT, service.get_report)
+
+
+# ------------------------------------------------------------------------------- report content
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+DOCX_DOC = {200: {"content": {DOCX: {"schema": {"type": "string", "format": "binary"}}},
+                  "description": "The report as a Word document"}}
+
+
+def report_content_out(ctx: Context, report: Report) -> ReportContentOut:
+    v = reports.view(ctx, report)
+    return ReportContentOut(
+        id=report.id, template=report.template_key, language=v.lang, period_start=report.period_start,
+        period_end=report.period_end, frozen_at=report.frozen_at, text_open=reports.text_open(ctx, report),
+        may_write=reports.may_write(ctx, report),
+        sections=[SectionOut(key=s.key, title=s.title, text=s.text, version=s.version, updated_at=s.updated_at,
+                             updated_by=s.updated_by, authors=s.authors) for s in v.sections],
+        figures=[FigureOut(key=f.key, label=f.label(v.lang), kind=f.kind, shown=shown)
+                 for f, (_, _, shown) in zip(v.raw, v.figures, strict=True)])
+
+
+@router.get("/reports/{report_id}/content", response_model=ReportContentOut)
+def get_report_content(report_id: Id, ctx: ViewerCtx) -> ReportContentOut:
+    return report_content_out(ctx, service.get_report(ctx, report_id))
+
+
+@router.put("/reports/{report_id}/setup", response_model=ReportContentOut)
+def setup_report(report_id: Id, data: ReportSetupIn, ctx: ViewerCtx) -> ReportContentOut:
+    report = reports.setup(ctx, report_id, data.template, data.period_start, data.period_end)
+    return report_content_out(ctx, report)
+
+
+@router.put("/reports/{report_id}/sections/{key}", response_model=SectionOut)
+def save_report_section(report_id: Id, key: Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)],
+                        data: SectionIn, ctx: ViewerCtx) -> SectionOut:
+    row = reports.save_section(ctx, report_id, key, data.text, data.version)
+    section = next(s for s in reports.view(ctx, row.report).sections if s.key == key)
+    return SectionOut(key=section.key, title=section.title, text=section.text, version=section.version,
+                      updated_at=section.updated_at, updated_by=section.updated_by, authors=section.authors)
+
+
+@router.get("/reports/{report_id}/report.docx", response_class=Response, responses=DOCX_DOC)
+def report_docx(report_id: Id, ctx: ViewerCtx) -> Response:
+    return docx_response(ctx, service.get_report(ctx, report_id))
+
+
+def docx_response(ctx: Context, report: Report) -> Response:
+    from api.grants.docx import build
+
+    body = build(reports.view(ctx, report))
+    return Response(body, media_type=DOCX,
+                    headers={"Content-Disposition": f'attachment; filename="rapport-{report.id}.docx"'})

@@ -19,14 +19,13 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    StringConstraints,
     ValidationInfo,
     field_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from api.grants.models import Anchor, DueRule, Frequency, FunderKind, RequirementKind
-from api.schemas import Day, IdField, Instant, Line, Moment, Text
+from api.schemas import Day, Flag, IdField, Instant, Moment, Whole, line, text
 
 _FR = re.compile(r"^\d+(,\d{1,2})?$")  # 12345,67 (spaces already removed)
 _DOT = re.compile(r"^\d+(\.\d{1,2})?$")  # 12345.67
@@ -67,17 +66,6 @@ def parse_amount(value: object) -> Decimal | None:
 Amount = Annotated[Decimal | None, BeforeValidator(parse_amount)]
 
 
-def line(min_length: int | None = None, max_length: int | None = None):
-    """One line of text with its length limits, checked before the control characters so a
-    too-long value keeps its own error type (`string_too_long`, a message with the limit)."""
-    return Annotated[str, StringConstraints(min_length=min_length, max_length=max_length), *Line.__metadata__]
-
-
-def text(max_length: int):
-    """Several lines of text, at most `max_length` characters."""
-    return Annotated[str, StringConstraints(max_length=max_length), *Text.__metadata__]
-
-
 class Input(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -104,10 +92,10 @@ class RequirementIn(Input):
     due_rule: DueRule = DueRule.fixed
     due_date: Day | None = None
     anchor: Anchor | None = None
-    offset_days: int = Field(default=0, ge=-366, le=3660)
+    offset_days: Whole = Field(default=0, ge=-366, le=3660)
     frequency: Frequency | None = None
     owner_id: IdField | None = None
-    preparation_days: int = Field(default=14, ge=0, le=365)
+    preparation_days: Whole = Field(default=14, ge=0, le=365)
 
 
 class ApplicationFields(Input):
@@ -127,7 +115,7 @@ class ApplicationFields(Input):
     notes: text(20_000) | None = None
     # In camera by default (the rules' grants.confidential_category); false makes it visible
     # to staff observers too.
-    confidential: bool | None = None
+    confidential: Flag | None = None
     submission_decision_id: IdField | None = None
 
     @field_validator("period_end")
@@ -232,3 +220,61 @@ class ReportOut(BaseModel):
 
 class ReportDetailOut(ReportOut):
     allowed_transitions: list[str]
+
+
+# --------------------------------------------------------------------------- report content
+
+class ReportSetupIn(Input):
+    """The funder's template (a key of the rules' report_templates; empty: none) and the
+    period its indicators cover (empty: the grant's funded period)."""
+
+    template: line(max_length=64) | None = None
+    period_start: Day | None = None
+    period_end: Day | None = None
+
+    @field_validator("period_end")
+    @classmethod
+    def _end_after_start(cls, value: date | None, info: ValidationInfo) -> date | None:
+        start = info.data.get("period_start")
+        if value is not None and start is not None and value < start:
+            raise PydanticCustomError("grant_end_before_start", "the end is before the start")
+        return value
+
+
+SectionText = text(50_000)
+
+
+class SectionIn(Input):
+    text: SectionText = ""
+    # The version the author started from (409 if someone saved in between); omit to overwrite.
+    version: Whole | None = Field(default=None, ge=0, le=10**9)
+
+
+class SectionOut(BaseModel):
+    key: str
+    title: str
+    text: str
+    version: int
+    updated_at: Instant | None
+    updated_by: str | None  # the last editor
+    authors: list[str]
+
+
+class FigureOut(BaseModel):
+    key: str
+    label: str
+    kind: str  # count | hours | percent
+    shown: str  # as the funder reads it: small cells hidden
+
+
+class ReportContentOut(BaseModel):
+    id: int
+    template: str | None
+    language: str
+    period_start: date | None
+    period_end: date | None
+    frozen_at: Instant | None
+    text_open: bool
+    may_write: bool
+    sections: list[SectionOut]
+    figures: list[FigureOut]

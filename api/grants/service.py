@@ -317,11 +317,20 @@ def update_application(ctx: Context, app_id: int, data: ApplicationPatch) -> Gra
     app = get_application(ctx, app_id)
     values = data.model_dump(exclude_unset=True)
     _check_refs(ctx, values)
-    before = _snap(app, APP_FIELDS)
+    before, was = _snap(app, APP_FIELDS), register.scope_of(app)
     _apply(ctx, app, values)
+    # A change out of confidentiality stays as confidential as the application was (the
+    # event shows what it held then).
     register.record_for(ctx, app, "grant_application.updated", object_type=APPLICATION, before=before,
-                        after=_snap(app, APP_FIELDS))
+                        after=_snap(app, APP_FIELDS), scope=register.narrowest(was, register.scope_of(app)))
     sync_application_deadlines(ctx, app)
+    if register.scope_of(app) != was:
+        # Reclassified: its reports' reminders are re-addressed in this unit of work (the
+        # planner drops whoever may not see it now); older register events are filtered when
+        # read, by the application's current scope.
+        for report in ctx.session.execute(select(Report).where(
+                Report.application_id == app.id, Report.deadline_open.is_(True))).scalars():
+            sync_report_deadline(ctx, report)
     return app
 
 

@@ -1,4 +1,8 @@
-"""The decision register: an append-only, hash-chained log of every state change."""
+"""The decision register: an append-only, hash-chained log of every state change.
+
+Each event also carries a keyed signature of its hash (HMAC with a key derived from the
+secret key, which does not live in the database), and the head row the signature of the
+last signed event: see `api.register.service` for what each one catches."""
 
 from datetime import datetime
 
@@ -27,6 +31,8 @@ class RegisterEvent(Base):
     rules_version_id: Mapped[int | None] = mapped_column(ForeignKey("rules_version.id"))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # HMAC of (seq, hash); None only for an event appended without the key, until it is sealed.
+    signature: Mapped[str | None] = mapped_column(String(64))
 
 
 class RegisterHead(Base):
@@ -37,3 +43,7 @@ class RegisterHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
     hash: Mapped[str] = mapped_column(String(64))
+    # The last signed event and the HMAC of (signed_seq, its hash): a head moved back, or
+    # events removed after it, no longer match it.
+    signed_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    signature: Mapped[str | None] = mapped_column(String(64))

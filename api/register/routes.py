@@ -1,4 +1,9 @@
-"""Reading the register (API and page); confidential events only for those who may see them."""
+"""Reading and verifying the register (API and pages).
+
+An event is shown only to people who may see its object as it is now AND could see it when
+the event was written (`api.register.scopes`): an item made confidential after the fact
+hides what was written about it while it was public. The events themselves never change.
+"""
 
 from typing import Annotated, Any
 
@@ -6,13 +11,15 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from api.access import Viewer
+from api.context import Context
 from api.deps import PageCtx, ViewerCtx
-from api.errors import ERROR_RESPONSES
+from api.errors import ERROR_RESPONSES, Invalid
+from api.i18n import t
 from api.pagination import PageParams, page_params, paginate
 from api.register import service
 from api.register.models import RegisterEvent
-from api.schemas import MAX_ID, Instant, Page
+from api.register.scopes import visible_now
+from api.schemas import Instant, Page, QueryId, query_line
 from api.web import render
 
 router = APIRouter(prefix="/api/v1", tags=["register"], responses=ERROR_RESPONSES)
@@ -38,6 +45,18 @@ class VerifyOut(BaseModel):
     checked: int
     broken_seq: int | None
     reason: str | None
+    code: str | None = None
+    head_seq: int = 0
+    head_hash: str = service.GENESIS
+    signed: bool = False
+    unsigned: int = 0
+    anchor_ok: bool | None = None
+
+
+class HeadOut(BaseModel):
+    seq: int
+    hash: str
+    anchor: str  # "SEQ:HASH", as `relais register verify --anchor` takes it
 
 
 def event_out(event: RegisterEvent) -> EventOut:
@@ -48,9 +67,12 @@ def event_out(event: RegisterEvent) -> EventOut:
         prev_hash=event.prev_hash, hash=event.hash)
 
 
-def visible_events(viewer: Viewer, object_type: str | None = None, object_id: int | None = None):
+def visible_events(ctx: Context, object_type: str | None = None, object_id: int | None = None):
+    """The events the viewer may read: as written, and about an object still visible now."""
+    viewer = ctx.viewer
     stmt = select(RegisterEvent).where(
-        viewer.visible(RegisterEvent.confidential_category, RegisterEvent.body_id))
+        viewer.visible(RegisterEvent.confidential_category, RegisterEvent.body_id),
+        visible_now(ctx.registry, viewer, RegisterEvent.object_type, RegisterEvent.object_id))
     if object_type:
         stmt = stmt.where(RegisterEvent.object_type == object_type)
     if object_id:
@@ -58,23 +80,54 @@ def visible_events(viewer: Viewer, object_type: str | None = None, object_id: in
     return stmt.order_by(RegisterEvent.seq.desc())
 
 
+def verify_now(ctx: Context, anchor: str | None) -> service.VerifyResult:
+    """Verify the chain with the signing key, and the anchor when one is given."""
+    parsed = None
+    if anchor is not None and anchor.strip():
+        parsed = service.parse_anchor(anchor)
+        if parsed is None:
+            raise Invalid("register.anchor_invalid", field="anchor")
+    return service.verify(ctx.session, service.key_of(ctx), anchor=parsed)
+
+
 @router.get("/register", response_model=Page[EventOut])
 def list_events(params: Annotated[PageParams, Depends(page_params)], ctx: ViewerCtx,
-                object_type: str | None = Query(None, max_length=64),
-                object_id: int | None = Query(None, ge=1, le=MAX_ID)):
-    return paginate(ctx.session, visible_events(ctx.viewer, object_type, object_id), params, event_out)
+                object_type: query_line(64) = None, object_id: QueryId = None):
+    return paginate(ctx.session, visible_events(ctx, object_type, object_id), params, event_out)
+
+
+@router.get("/register/head", response_model=HeadOut)
+def register_head(ctx: ViewerCtx):
+    seq, digest = service.head(ctx)
+    return HeadOut(seq=seq, hash=digest, anchor=f"{seq}:{digest}")
 
 
 @router.get("/register/verify", response_model=VerifyOut)
-def verify(ctx: ViewerCtx):
-    result = service.verify(ctx.session)
-    return VerifyOut(ok=result.ok, checked=result.checked, broken_seq=result.broken_seq,
-                     reason=result.reason)
+def verify(ctx: ViewerCtx, anchor: str | None = Query(None, max_length=100,
+                                                       description="SEQ:HASH printed in an email, minutes or packet")):
+    result = verify_now(ctx, anchor)
+    return VerifyOut(**vars(result))
 
 
 @pages.get("/register")
 def register_page(request: Request, ctx: PageCtx, page: int = Query(1, ge=1, le=100_000),
-                  object_type: str | None = Query(None, max_length=64)):
-    data = paginate(ctx.session, visible_events(ctx.viewer, object_type or None),
+                  object_type: query_line(64) = None):
+    data = paginate(ctx.session, visible_events(ctx, object_type or None),
                     PageParams(page=page, per_page=50))
-    return render(request, ctx, "register/list.html", {"data": data, "object_type": object_type or ""})
+    seq, digest = service.head(ctx)
+    return render(request, ctx, "register/list.html", {"data": data, "object_type": object_type or "",
+                                                        "head_seq": seq, "head_hash": digest})
+
+
+@pages.get("/register/verify")
+def verify_page(request: Request, ctx: PageCtx, anchor: str | None = Query(None, max_length=200)):
+    seq, digest = service.head(ctx)
+    values = {"head_seq": seq, "head_hash": digest, "anchor": anchor or "", "error": None, "result": None}
+    if anchor is None:  # the form alone
+        return render(request, ctx, "register/verify.html", values)
+    try:
+        values["result"] = verify_now(ctx, anchor)
+    except Invalid as exc:
+        values["error"] = t(exc.key, ctx.lang)
+        return render(request, ctx, "register/verify.html", values, status=422)
+    return render(request, ctx, "register/verify.html", values)

@@ -1,12 +1,33 @@
-"""Appending to the register and verifying its chain.
+"""Appending to the register, signing it, and verifying its chain.
 
-Every event carries the hash of the previous one; the hash covers every field that a
-reader sees, so editing, inserting or deleting a row breaks the chain at that point.
-Appends happen in the caller's transaction: the change and its event commit together.
+Every event carries the hash of the previous one; the hash covers every field that a reader
+sees, so editing, inserting or deleting a row breaks the chain at that point. Appends happen
+in the caller's transaction: the change and its event commit together (`_append`).
+
+A hash chain alone does not stop someone with write access to the database: they can delete
+the last events and move the head back, or edit an event and recompute every later hash and
+the head. Two things catch that:
+
+* **Keyed signatures** (HMAC-SHA256 with a key derived from the secret key of the settings,
+  which does not live in the database). Each event is signed, and the head row holds the
+  signature of the last signed event (`signed_seq`). Signing *each event* rather than periodic
+  checkpoints costs one HMAC per append (microseconds, next to the insert itself) and lets
+  `verify` name the very event that was rewritten, not a range. A rewrite fails at the edited
+  event's signature; a truncation fails at the head (its signature names a later event, or no
+  longer matches); stripping signatures fails at the first unsigned event before a signed one.
+  An event appended without the key (a caller that has only a session) is signed by the next
+  keyed append or by the `register_seal` sweep, after its links are checked ("sealing").
+* **Anchors outside the database**: `head(ctx)` is printed in outcome emails, the minutes and
+  the semi-annual packet, so members hold copies; `verify(..., anchor=(seq, hash))` checks the
+  chain still contains that head. This also catches what a signature cannot: the whole
+  database put back to an older copy (an old head replayed with its old, valid signature).
 """
 
+import functools
 import hashlib
+import hmac
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,8 +38,13 @@ from sqlalchemy.orm import Session
 from api.register.models import RegisterEvent, RegisterHead
 from api.timeutil import as_utc, now
 
-GENESIS = "0" * 64
+log = logging.getLogger("relais.register")
 
+GENESIS = "0" * 64
+Scope = tuple[str | None, int | None]
+
+
+# --- hashing and signing --------------------------------------------------------------------
 
 def _canonical(event: RegisterEvent) -> str:
     payload = {
@@ -43,9 +69,63 @@ def compute_hash(event: RegisterEvent) -> str:
     return hashlib.sha256(_canonical(event).encode()).hexdigest()
 
 
+@functools.lru_cache(maxsize=8)
+def signing_key(secret_key: str) -> bytes:
+    """The register's own key, derived from the settings' secret key (never stored); computed
+    once per secret, as every append on the vote's path asks for it."""
+    return hashlib.sha256(b"relais-register-v1\x00" + secret_key.encode()).digest()
+
+
+def key_of(ctx: Any) -> bytes:
+    return signing_key(ctx.settings.secret_key)
+
+
+def _mac(key: bytes, kind: str, seq: int, digest: str) -> str:
+    # Events and the head are signed under different labels: an event's signature can
+    # never be copied into the head, nor the other way round.
+    return hmac.new(key, f"relais-register|{kind}|{seq}|{digest}".encode(), hashlib.sha256).hexdigest()
+
+
+def sign_event(key: bytes, seq: int, digest: str) -> str:
+    return _mac(key, "event", seq, digest)
+
+
+def sign_head(key: bytes, seq: int, digest: str) -> str:
+    return _mac(key, "head", seq, digest)
+
+
+def _same(a: str | None, b: str) -> bool:
+    return a is not None and hmac.compare_digest(a, b)
+
+
 def _jsonable(value: Any) -> Any:
     # Round-trip through JSON so the stored value and the hashed value are identical.
     return None if value is None else json.loads(json.dumps(value, default=str))
+
+
+# --- appending ------------------------------------------------------------------------------
+
+def _append(session: Session, event: RegisterEvent, key: bytes | None) -> RegisterEvent:
+    """Link `event` to the chain's head, hash and sign it, and move the head: in the caller's
+    transaction, the head row locked until it commits (which serialises appends)."""
+    head = session.execute(
+        select(RegisterHead).where(RegisterHead.id == 1).with_for_update()
+    ).scalar_one_or_none()
+    if head is None:
+        head = RegisterHead(id=1, seq=0, hash=GENESIS, signed_seq=0)
+        session.add(head)
+        session.flush()
+    event.seq, event.prev_hash = head.seq + 1, head.hash
+    event.hash = compute_hash(event)
+    if key is not None:
+        if (head.signed_seq or 0) != head.seq:
+            _seal_tail(session, head, key)
+        event.signature = sign_event(key, event.seq, event.hash)
+        head.signed_seq, head.signature = event.seq, sign_head(key, event.seq, event.hash)
+    head.seq, head.hash = event.seq, event.hash
+    session.add(event)
+    session.flush()
+    return event
 
 
 def record(
@@ -61,17 +141,13 @@ def record(
     body_id: int | None = None,
     rules_version_id: int | None = None,
     at: datetime | None = None,
+    key: bytes | None = None,
 ) -> RegisterEvent:
-    """Append one event in the current transaction (locks the chain's head row)."""
-    head = session.execute(
-        select(RegisterHead).where(RegisterHead.id == 1).with_for_update()
-    ).scalar_one_or_none()
-    if head is None:
-        head = RegisterHead(id=1, seq=0, hash=GENESIS)
-        session.add(head)
-        session.flush()
+    """Append one event in the current transaction (locks the chain's head row).
+
+    `key` (`key_of(ctx)`) signs it at once; without it the event is signed by the next keyed
+    append or the `register_seal` sweep."""
     event = RegisterEvent(
-        seq=head.seq + 1,
         occurred_at=as_utc(at or now()),
         actor_id=actor_id,
         action=action,
@@ -82,31 +158,33 @@ def record(
         confidential_category=confidential_category,
         body_id=body_id,
         rules_version_id=rules_version_id,
-        prev_hash=head.hash,
     )
-    event.hash = compute_hash(event)
-    head.seq, head.hash = event.seq, event.hash
-    session.add(event)
-    session.flush()
-    return event
+    return _append(session, event, key)
 
 
-def scope_of(obj: Any) -> tuple[str | None, int | None]:
+def scope_of(obj: Any) -> Scope:
     """(confidential category, body) of an object, as its model declares them."""
     return getattr(obj, "confidential_category", None), getattr(obj, "body_id", None)
 
 
+def narrowest(*scopes: Scope) -> Scope:
+    """The first confidential scope of several (an object's before and after a change): an
+    event recording a change out of camera still shows what the in-camera item held."""
+    return next((s for s in scopes if s[0] is not None), scopes[-1])
+
+
 def record_for(ctx: Any, obj: Any, action: str, *, object_type: str, before: dict | None = None,
                after: dict | None = None, actor_id: int | None | bool = True,
-               rules_version_id: int | None = None) -> RegisterEvent:
-    """Append an event about `obj`, its visibility taken from the object itself.
+               rules_version_id: int | None = None, scope: Scope | None = None) -> RegisterEvent:
+    """Append a signed event about `obj`, its visibility taken from the object itself (or
+    `scope`, when the event must stay as confidential as the object was before a change).
 
     `actor_id=True` (the default) means the person of the unit of work (`ctx.actor_id`)."""
-    category, body_id = scope_of(obj)
+    category, body_id = scope if scope is not None else scope_of(obj)
     return record(ctx.session, action=action, object_type=object_type, object_id=obj.id,
                   actor_id=ctx.actor_id if actor_id is True else actor_id, before=before,
                   after=after, confidential_category=category, body_id=body_id,
-                  rules_version_id=rules_version_id)
+                  rules_version_id=rules_version_id, key=key_of(ctx))
 
 
 def on_transition(ctx: Any, fired: Any) -> None:
@@ -126,39 +204,165 @@ def _is_scalar(value: Any) -> bool:
     return isinstance(value, str | int | float | bool) or value is None
 
 
+# --- sealing: signing what was appended without the key ----------------------------------------
+
+def _seal_tail(session: Session, head: RegisterHead, key: bytes) -> int:
+    """Sign the events after the last signed one, once their links and hashes check out (a
+    broken tail is left unsigned for `verify` to report). The head row is locked."""
+    start = head.signed_seq or 0
+    prev = GENESIS if start == 0 else session.execute(
+        select(RegisterEvent.hash).where(RegisterEvent.seq == start)).scalar_one_or_none()
+    events = session.execute(select(RegisterEvent).where(RegisterEvent.seq > start)
+                             .order_by(RegisterEvent.seq)).scalars().all()
+    expected = start + 1
+    for event in events:
+        if prev is None or event.seq != expected or event.prev_hash != prev or compute_hash(event) != event.hash:
+            log.error("register: not sealing from event %s, the chain is broken there", expected)
+            return 0
+        prev, expected = event.hash, expected + 1
+    if expected - 1 != head.seq or prev != head.hash:
+        log.error("register: not sealing, the head does not match the last event")
+        return 0
+    for event in events:
+        event.signature = sign_event(key, event.seq, event.hash)
+    if events:
+        head.signed_seq, head.signature = head.seq, sign_head(key, head.seq, head.hash)
+    session.flush()
+    return len(events)
+
+
+def seal(ctx: Any, at: datetime | None = None) -> int:
+    """Sign the events appended without the key (the `register_seal` sweep, `relais init`);
+    returns how many. Locks the head only when there is something to sign."""
+    session = ctx.session
+    current = session.execute(select(RegisterHead.seq, RegisterHead.signed_seq)
+                              .where(RegisterHead.id == 1)).first()
+    if current is None or current.seq == (current.signed_seq or 0):
+        return 0
+    head = session.execute(select(RegisterHead).where(RegisterHead.id == 1).with_for_update()).scalar_one()
+    return _seal_tail(session, head, key_of(ctx))
+
+
+def head(ctx: Any) -> tuple[int, str]:
+    """(sequence number, hash) of the register's last event: the anchor printed in outcome
+    emails, minutes and packets. (0, GENESIS) for an empty register."""
+    row = ctx.session.execute(select(RegisterHead.seq, RegisterHead.hash).where(RegisterHead.id == 1)).first()
+    return (row.seq, row.hash) if row is not None else (0, GENESIS)
+
+
+def parse_anchor(text: str) -> tuple[int, str] | None:
+    """"SEQ:HASH" (as printed) -> (seq, hash); None when it is not one."""
+    seq, sep, digest = text.strip().partition(":")
+    digest = digest.strip().lower()
+    if not sep or not seq.strip().isdigit() or len(digest) != 64 \
+            or any(c not in "0123456789abcdef" for c in digest):
+        return None
+    number = int(seq.strip())
+    return (number, digest) if 1 <= number < 2**63 else None
+
+
+# --- verifying ------------------------------------------------------------------------------
+
+REASONS = {
+    "missing": "missing event",
+    "link": "link to previous event broken",
+    "content": "content does not match its hash",
+    "truncated": "events missing at the end of the chain",
+    "signature": "signature does not match: the event was rewritten",
+    "unsigned": "event not signed although the register was signed after it",
+    "head_signature": "the register's head signature does not match: events after it may have been removed",
+    "head_unsigned": "the register's head is not signed",
+    "anchor_missing": "the chain ends before this anchor: events were removed",
+    "anchor_differs": "the chain no longer holds this anchor: it was rewritten",
+}
+
+
 @dataclass
 class VerifyResult:
     ok: bool
     checked: int
     broken_seq: int | None = None
     reason: str | None = None
+    code: str | None = None  # a key of REASONS (translated on the page: register.verify.<code>)
+    head_seq: int = 0
+    head_hash: str = GENESIS
+    signed: bool = False  # signatures were checked and the register's head is signed
+    unsigned: int = 0  # events at the end not signed yet (appended without the key)
+    anchor_ok: bool | None = None
 
 
-def verify(session: Session, batch: int = 1000) -> VerifyResult:
-    """Walk the chain in order; report the first event whose hash or link is wrong."""
-    prev = GENESIS
-    expected_seq = 1
-    checked = 0
+def _fail(code: str, seq: int | None, checked: int, detail: str = "") -> VerifyResult:
+    return VerifyResult(False, checked, seq, REASONS[code] + detail, code)
+
+
+def verify(session: Session, key: bytes | None = None, anchor: tuple[int, str] | None = None,
+           batch: int = 1000) -> VerifyResult:
+    """Walk the chain in order; report the first event whose hash, link or signature is wrong.
+
+    With `key`, signatures are checked too (every event up to the last signed one must carry
+    a valid one; the head's signature must name that event). With `anchor` (seq, hash), the
+    chain must still hold that event with that hash."""
+    prev, expected, checked = GENESIS, 1, 0
+    last_signed, last_signed_hash, first_unsigned = 0, GENESIS, None
+    anchor_seen = False
     while True:
         rows = session.execute(
-            select(RegisterEvent).where(RegisterEvent.seq >= expected_seq)
+            select(RegisterEvent).where(RegisterEvent.seq >= expected)
             .order_by(RegisterEvent.seq).limit(batch)
         ).scalars().all()
         if not rows:
             break
         for event in rows:
-            if event.seq != expected_seq:
-                return VerifyResult(False, checked, expected_seq, "missing event")
+            if event.seq != expected:
+                return _fail("missing", expected, checked)
             if event.prev_hash != prev:
-                return VerifyResult(False, checked, event.seq, "link to previous event broken")
+                return _fail("link", event.seq, checked)
             if compute_hash(event) != event.hash:
-                return VerifyResult(False, checked, event.seq, "content does not match its hash")
+                return _fail("content", event.seq, checked)
+            if key is not None:
+                if event.signature is None:
+                    first_unsigned = first_unsigned or event.seq
+                elif first_unsigned is not None:
+                    return _fail("unsigned", first_unsigned, checked)
+                elif not _same(event.signature, sign_event(key, event.seq, event.hash)):
+                    return _fail("signature", event.seq, checked)
+                else:
+                    last_signed, last_signed_hash = event.seq, event.hash
+            if anchor is not None and event.seq == anchor[0]:
+                if event.hash != anchor[1]:
+                    return _fail("anchor_differs", event.seq, checked)
+                anchor_seen = True
             prev = event.hash
-            expected_seq += 1
+            expected += 1
             checked += 1
-        session.expunge_all()
-    head = session.get(RegisterHead, 1)
-    if head is not None and (head.seq != checked or head.hash != prev):
-        return VerifyResult(False, checked, checked + 1 if head.seq > checked else checked,
-                            "events missing at the end of the chain")
-    return VerifyResult(True, checked)
+        for event in rows:  # only what this walk loaded: the caller's objects stay attached
+            session.expunge(event)
+    head_row = session.execute(select(RegisterHead).where(RegisterHead.id == 1)
+                               .execution_options(populate_existing=True)).scalar_one_or_none()
+    if head_row is not None and (head_row.seq != checked or head_row.hash != prev):
+        return _fail("truncated", checked + 1 if head_row.seq > checked else checked, checked)
+    result = VerifyResult(True, checked, head_seq=checked, head_hash=prev)
+    if key is not None and checked:
+        signed_seq = (head_row.signed_seq or 0) if head_row is not None else 0
+        head_signature = head_row.signature if head_row is not None else None
+        if signed_seq > checked:
+            return _fail("truncated", checked + 1, checked, f" (the signed head names event {signed_seq})")
+        if head_signature is None or signed_seq == 0:
+            if last_signed:
+                return _fail("head_unsigned", checked, checked)
+            # Never signed: a register written before signatures existed, or only by callers
+            # without the key, until the next keyed append or the seal sweep.
+        elif signed_seq > last_signed:
+            return _fail("unsigned", last_signed + 1, checked)
+        elif signed_seq < last_signed:
+            return _fail("head_signature", signed_seq, checked)
+        elif not _same(head_signature, sign_head(key, signed_seq, last_signed_hash)):
+            return _fail("head_signature", signed_seq, checked)
+        else:
+            result.signed = True
+        result.unsigned = checked - last_signed
+    if anchor is not None:
+        if not anchor_seen:
+            return _fail("anchor_missing", anchor[0], checked)
+        result.anchor_ok = True
+    return result

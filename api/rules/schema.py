@@ -65,6 +65,10 @@ class SeatLimits(Strict):
     max: int = Field(ge=1)
 
 
+class ProxyRules(Strict):
+    max_per_person: int = Field(default=1, ge=1, le=20)  # proxies one person may hold at once
+
+
 class BodyRules(Strict):
     key: Key
     kind: Literal["partners_committee", "executive_committee", "sub_committee"]
@@ -73,6 +77,10 @@ class BodyRules(Strict):
     parent: Key | None = None
     seats: SeatLimits | None = None
     confidential_category: Key | None = None
+    # An organisation's seat may have an alternate ("substitut") of the same organisation.
+    alternates: bool = False
+    # Written proxies for one decision or one meeting, to another seat holder of the body.
+    proxies: ProxyRules | None = None
 
 
 class Quorum(Strict):
@@ -90,6 +98,16 @@ class Quorum(Strict):
 Majority = Literal["simple", "absolute", "two_thirds", "three_quarters", "unanimity"]
 
 
+class Ratification(Strict):
+    body: Key
+    kind: Key
+
+
+class RemindUndecided(Strict):
+    allowed: list[Key] = ["chair", "secretary", "admin"]
+    min_interval_hours: int = Field(default=12, ge=1, le=24 * 30)
+
+
 class DecisionKindRules(Strict):
     name: Text2
     body: Key = "executive_committee"
@@ -102,6 +120,15 @@ class DecisionKindRules(Strict):
     vote_change_allowed: bool = True
     recuse_beneficiaries: bool = False
     workflow: Key = "decision"
+    # Close before the closing time once every eligible seat has voted (the invitation says so).
+    close_when_all_voted: bool = True
+    # Who voted what is never shown (the tally only), nor written to the register.
+    secret_ballot: bool = False
+    # Adoption opens this body's vote on the same text (kind: the second vote's decision kind);
+    # the decision is final only once both adopted.
+    ratification: Ratification | None = None
+    # "Remind those who have not voted": who may, and how often.
+    remind_undecided: RemindUndecided = RemindUndecided()
 
 
 class Eligibility(Strict):
@@ -161,6 +188,70 @@ class ReminderRules(Strict):
     digest_default_hour: int = Field(default=7, ge=0, le=23)
 
 
+class CategoryItem(Strict):
+    """One value of a logbook category; `retired` ones are no longer offered but old entries
+    keep their label and their counts."""
+
+    name: Text2
+    group: Key | None = None  # a key of the category's `groups`
+    retired: bool = False
+
+
+class Category(Strict):
+    groups: dict[Key, Text2] = {}
+    items: dict[Key, CategoryItem] = {}
+
+    def label(self, key: str, lang: str) -> str:
+        item = self.items.get(key)
+        return item.name.get(lang) if item is not None else key
+
+    def active(self) -> dict[str, CategoryItem]:
+        return {k: v for k, v in self.items.items() if not v.retired}
+
+
+LOGBOOK_CATEGORIES = ("sites", "modes", "ages", "issues", "resources")
+
+
+class LogbookRules(Strict):
+    """The intervention logbook: who logs and who sees, and its categories."""
+
+    team_body: Key = "executive_committee"  # its staff observers are the team: they log
+    loggers: list[Key] = []  # bodies whose members may log too
+    visible_to: list[Key] = []  # bodies whose members see the entries and statistics
+    correction_days: int = Field(default=30, ge=0, le=366)
+    small_cell_under: int = Field(default=5, ge=1, le=100)
+    fiscal_year_start: str = Field(default="04-01", pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+    sites: Category = Category()
+    modes: Category = Category()
+    ages: Category = Category()
+    issues: Category = Category()
+    resources: Category = Category()
+
+    def category(self, name: str) -> Category:
+        return getattr(self, name)
+
+
+class ReportSection(Strict):
+    key: Key
+    title: Text2
+    hint: Text2 | None = None
+
+
+class ReportIndicator(Strict):
+    key: Key
+    label: Text2
+    expr: str = Field(min_length=1, max_length=2000)  # see api/logbook/expressions.py
+
+
+class ReportTemplate(Strict):
+    """A funder's report: the sections to write and the indicators computed from the logbook."""
+
+    name: Text2
+    language: Literal["fr", "en"] = "fr"
+    sections: list[ReportSection] = Field(min_length=1)
+    indicators: list[ReportIndicator] = []
+
+
 class GovernanceRules(Strict):
     collective: CollectiveRules
     roles: dict[Key, RoleRules]
@@ -171,6 +262,8 @@ class GovernanceRules(Strict):
     grants: GrantRules = GrantRules()
     reminders: ReminderRules
     workflows: dict[Key, WorkflowRules]
+    logbook: LogbookRules = LogbookRules()
+    report_templates: dict[Key, ReportTemplate] = {}
 
     def body(self, key: str) -> BodyRules | None:
         return next((b for b in self.bodies if b.key == key), None)
@@ -216,12 +309,14 @@ def cross_check(rules: GovernanceRules, known_guards: set[str] | None) -> list[t
         if cat is not None and cat not in rules.confidential_categories:
             errors.append((("decision_kinds", key, "confidential_category"),
                            f"unknown confidential category {cat!r}"))
+        errors += _check_decision_kind(rules, key, kind, body_keys)
     if rules.fee_split.eligible.body not in body_keys:
         errors.append((("fee_split", "eligible", "body"),
                        f"unknown body {rules.fee_split.eligible.body!r}"))
     cat = rules.grants.confidential_category
     if cat is not None and cat not in rules.confidential_categories:
         errors.append((("grants", "confidential_category"), f"unknown confidential category {cat!r}"))
+    errors += _check_logbook(rules, body_keys)
     for name, wf in rules.workflows.items():
         states = set(wf.states)
         if len(states) != len(wf.states):
@@ -246,4 +341,66 @@ def cross_check(rules: GovernanceRules, known_guards: set[str] | None) -> list[t
                 for cond in tr.conditions:
                     if cond not in known_guards:
                         errors.append((where + ("conditions",), f"unknown guard {cond!r}"))
+    return errors
+
+
+def _check_logbook(rules: GovernanceRules, body_keys: list[str]) -> list[tuple[tuple, str]]:
+    """The logbook's bodies and groups exist; report templates' keys are unique and their
+    indicator expressions parse and name known categories."""
+    from api.logbook.expressions import check
+
+    errors: list[tuple[tuple, str]] = []
+    book = rules.logbook
+    if book.team_body not in body_keys:
+        errors.append((("logbook", "team_body"), f"unknown body {book.team_body!r}"))
+    for field_name in ("loggers", "visible_to"):
+        for i, key in enumerate(getattr(book, field_name)):
+            if key not in body_keys:
+                errors.append((("logbook", field_name, i), f"unknown body {key!r}"))
+    known: dict[str, tuple[set[str], set[str]]] = {}
+    for name in LOGBOOK_CATEGORIES:
+        category = book.category(name)
+        for key, item in category.items.items():
+            if item.group is not None and item.group not in category.groups:
+                errors.append((("logbook", name, "items", key, "group"), f"unknown group {item.group!r}"))
+        known[name.rstrip("s")] = (set(category.items), set(category.groups))
+    for key, template in rules.report_templates.items():
+        where = ("report_templates", key)
+        seen: set[str] = set()
+        for i, section in enumerate(template.sections):
+            if section.key in seen:
+                errors.append((where + ("sections", i, "key"), f"section {section.key!r} is listed twice"))
+            seen.add(section.key)
+        seen = set()
+        for i, indicator in enumerate(template.indicators):
+            if indicator.key in seen:
+                errors.append((where + ("indicators", i, "key"), f"indicator {indicator.key!r} is listed twice"))
+            seen.add(indicator.key)
+            for problem in check(indicator.expr, known):
+                errors.append((where + ("indicators", i, "expr"), problem))
+    return errors
+
+
+def _check_decision_kind(rules: GovernanceRules, key: str, kind: DecisionKindRules,
+                         body_keys: list[str]) -> list[tuple[tuple, str]]:
+    """A ratification names a known body and a kind that is not itself ratified; the people
+    allowed to remind undecided voters are known actors."""
+    errors: list[tuple[tuple, str]] = []
+    where = ("decision_kinds", key)
+    for i, actor in enumerate(kind.remind_undecided.allowed):
+        if actor not in ALLOWED_ACTORS:
+            errors.append((where + ("remind_undecided", "allowed", i), f"unknown actor {actor!r}"))
+    ratification = kind.ratification
+    if ratification is None:
+        return errors
+    if ratification.body not in body_keys:
+        errors.append((where + ("ratification", "body"), f"unknown body {ratification.body!r}"))
+    second = rules.decision_kinds.get(ratification.kind)
+    if second is None:
+        errors.append((where + ("ratification", "kind"), f"unknown decision kind {ratification.kind!r}"))
+    elif second.ratification is not None:
+        errors.append((where + ("ratification", "kind"), f"{ratification.kind!r} is itself ratified"))
+    workflow = rules.workflows.get(kind.workflow)
+    if workflow is not None and not {"ratify", "refuse_ratification"} <= {t.trigger for t in workflow.transitions}:
+        errors.append((where + ("workflow",), f"workflow {kind.workflow!r} has no ratify / refuse_ratification"))
     return errors

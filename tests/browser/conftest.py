@@ -103,3 +103,19 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def open_menu(page) -> None:
+    """On a phone the main menu is folded behind "Menu" (opened without JavaScript, by
+    :target): open it, as a person would, before following an entry."""
+    toggle = page.locator("nav.main a.menu-open")
+    if toggle.count() and toggle.is_visible():
+        toggle.click()
+        page.locator("nav.main ul").wait_for(state="visible")
+
+
+def follow_menu(page, label: str) -> None:
+    """Open the menu (on a phone) and follow its entry named `label`."""
+    open_menu(page)
+    page.locator("nav.main ul a", has_text=label).first.click()
+    page.wait_for_load_state()

@@ -3,7 +3,7 @@ buttons are plain POST forms and the columns stack on a 375-px screen."""
 
 from datetime import datetime, timedelta
 
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import follow_menu, screenshot, sign_in
 from tests.helpers import CHAIR, unit_of_work
 
 
@@ -23,7 +23,7 @@ def _seed_task(app) -> tuple[int, int]:
 def test_a_member_moves_a_task_on_the_board_in_chromium_without_javascript(live_server, page):
     board_id, task_id = _seed_task(live_server.app)
     sign_in(page, live_server.url, CHAIR)
-    page.click("nav >> text=Sous-comités")
+    follow_menu(page, "Sous-comités")
     page.click(f"a[href='/committees/{board_id}/board']")
     todo = page.locator("section.column[data-state=todo]")
     assert "Réviser le code d'éthique" in todo.inner_text()

@@ -1,13 +1,13 @@
 """A whole vote in Chromium on a phone-sized screen without JavaScript: the chair drafts and
 opens a proposal, the five executive-committee voters vote, the outcome is shown."""
 
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import follow_menu, screenshot, sign_in
 from tests.conftest import CHAIR, MEMBERS
 
 
 def test_the_chair_opens_a_vote_members_vote_in_the_browser_and_the_outcome_is_shown(live_server, page, browser):
     sign_in(page, live_server.url, CHAIR)
-    page.click("nav >> text=Décisions")
+    follow_menu(page, "Décisions")
     page.click("text=Nouvelle proposition")
     page.select_option("#f-kind", value="procedure")
     page.fill("#f-title", "Procédure d'accueil des nouveaux partenaires")

@@ -4,7 +4,7 @@ deadline in the calendar; the pipeline's columns stack on the phone."""
 
 from datetime import date, timedelta
 
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import follow_menu, screenshot, sign_in
 from tests.grants.helpers import HANDROITS
 
 
@@ -19,7 +19,7 @@ def test_an_application_moves_through_the_pipeline_and_shows_in_the_calendar(liv
 
         session.add(Funder(name="Centraide Estrie", kind="foundation"))
     sign_in(page, live_server.url, HANDROITS)
-    page.click("nav >> text=Subventions")
+    follow_menu(page, "Subventions")
     assert page.locator("h1").inner_text() == "Pipeline des demandes"
     page.click("text=Nouvelle demande")
     page.fill("#f-title", "Projet de jardin collectif")
@@ -63,7 +63,7 @@ def test_an_application_moves_through_the_pipeline_and_shows_in_the_calendar(liv
     page.select_option("#f-funder_id", label="Centraide Estrie")
     page.fill("#f-application_deadline", f"{deadline.isoformat()}T17:00")
     page.click("main button[type=submit]")
-    page.click("nav >> text=Calendrier")
+    follow_menu(page, "Calendrier")
     page.goto(f"{live_server.url}/calendar?month={deadline:%Y-%m}")
     text = page.locator("main").inner_text()
     assert "Dépôt de la demande — Demande au ministère" in text

@@ -1,7 +1,7 @@
 """A person in Chromium, on a phone-sized screen without JavaScript: sign in, dashboard in
 French, switch to English, an admin adds a seat, a form error for a bad email."""
 
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import follow_menu, screenshot, sign_in
 from tests.conftest import ADMIN, MEMBERS
 
 
@@ -35,7 +35,7 @@ def test_wrong_password_shows_a_clear_message(live_server, page):
 
 def test_admin_adds_a_seat_from_the_body_page(live_server, page):
     sign_in(page, live_server.url, ADMIN)
-    page.click("nav >> text=Instances")
+    follow_menu(page, "Instances")
     page.click("text=Sous-comité communications")
     assert "Direction — Zone Libre" not in page.locator("table").inner_text()
     page.select_option("#f-person_id", label="Direction — Zone Libre")

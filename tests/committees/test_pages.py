@@ -87,13 +87,13 @@ def test_the_task_page_shows_the_due_time_in_toronto_and_flags_it_overdue(web, c
     me = client.get("/api/v1/me", headers=as_chair).json()
     task = create_task(client, as_chair, board, title="Rapport au bailleur", owner_ids=[me["id"]],
                        due_at="2026-11-24T00:30:00Z").json()
-    sign_in(web, CHAIR)
+    token = sign_in(web, CHAIR)
     page = _page(web.get(f"/tasks/{task['id']}"))
     assert "23 novembre 2026, 19 h 30" in page and "En retard" in page
     dashboard = _page(web.get("/"))
     assert "Mes tâches" in dashboard and "Rapport au bailleur" in dashboard and "En retard" in dashboard
-    # In English the same instant reads November 23, 7:30 PM.
-    web.get("/language/en?next=/")
+    # In English (the header's language form) the same instant reads November 23, 7:30 PM.
+    web.post("/language/en", data={"csrf_token": token, "next": "/"})
     assert "November 23, 2026, 7:30 PM" in _page(web.get(f"/tasks/{task['id']}"))
 
 

@@ -13,9 +13,11 @@ from tests.helpers import CHAIR, MEMBERS
 
 
 def _planned(app, decision_id: int, email: str) -> int:
+    """Planned closing reminders (the invitation and the outcome are other kinds of email)."""
     with app.state.runtime.database.session() as session:
         pid = session.execute(select(Person.id).where(Person.email == email)).scalar_one()
         return len(session.execute(select(OutboxMessage.id).where(
+            OutboxMessage.kind == service.DEADLINE_KIND,
             OutboxMessage.object_type == "decision", OutboxMessage.object_id == decision_id,
             OutboxMessage.recipient_id == pid, OutboxMessage.status == Status.planned)).all())
 
@@ -32,6 +34,7 @@ def test_a_voter_leaves_the_reminder_list_and_the_others_stay_on_it(client, app,
     with app.state.runtime.database.session() as session:
         pid = session.execute(select(Person.id).where(Person.email == MEMBERS[1])).scalar_one()
         first = session.execute(select(func.min(OutboxMessage.send_at)).where(
+            OutboxMessage.kind == service.DEADLINE_KIND,
             OutboxMessage.object_id == decision_id, OutboxMessage.object_type == "decision",
             OutboxMessage.recipient_id == pid, OutboxMessage.status == Status.planned)).scalar_one()
     moment = as_utc(first) - timedelta(minutes=5)

@@ -3,7 +3,7 @@ then proposes it for a vote and lands on the decision's page."""
 
 import pytest
 
-from tests.browser.conftest import browser, live_server, page, screenshot, sign_in  # noqa: F401
+from tests.browser.conftest import browser, follow_menu, live_server, page, screenshot, sign_in  # noqa: F401
 from tests.feesplit.helpers import CJM, HAN_DROITS, MEM
 from tests.helpers import CHAIR
 
@@ -12,7 +12,7 @@ pytestmark = pytest.mark.browser
 
 def test_the_chair_previews_and_proposes_a_split_on_a_phone(live_server, page):  # noqa: F811
     sign_in(page, live_server.url, CHAIR)
-    page.click("nav >> text=Frais de gestion")
+    follow_menu(page, "Frais de gestion")
     page.click("text=Proposer une répartition")
     page.fill("#f-amount", "1 000,00")
     page.fill("#f-period", "2026-2027")

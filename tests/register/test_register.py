@@ -54,7 +54,7 @@ def test_a_removed_last_row_is_detected(database):
 def test_relais_register_verify_exits_non_zero_and_names_the_event(database, db_url):
     seed_demo(database)
     env = {"RELAIS_DATABASE_URL": db_url, "PATH": "/usr/bin:/bin"}
-    root = Path(__file__).parents[1]
+    root = Path(__file__).parents[2]
     ok = subprocess.run([sys.executable, "-m", "api.cli", "register", "verify"], capture_output=True,
                         text=True, env=env, cwd=root)
     assert ok.returncode == 0, ok.stderr
