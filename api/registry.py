@@ -41,6 +41,9 @@ class Registry:
     # per object, as it is NOW: what the register, the outbox and the emails check at read
     # time, so an item made confidential after the fact hides what was written about it.
     scopes: dict[str, Callable[[], Any]] = field(default_factory=dict)
+    # object type -> fn(ctx) -> bool: only those for whom it is true read the register's
+    # events about objects of that type (logbook entries: the team and the bodies named).
+    readers: dict[str, Callable[[Any], bool]] = field(default_factory=dict)
     routers: list[Any] = field(default_factory=list)
 
     def add_nav(self, key: str, path: str, shown: Callable[[Any, Any], bool] | None = None) -> None:
@@ -52,6 +55,10 @@ class Registry:
     def add_scope(self, object_type: str, fn: Callable[[], Any]) -> None:
         """How to read the current (id, confidential category, body id) of this object type."""
         self.scopes[object_type] = fn
+
+    def add_readers(self, object_type: str, fn: Callable[[Any], bool]) -> None:
+        """Who may read register events about this object type (everyone, by default)."""
+        self.readers[object_type] = fn
 
     def add_sweep(self, name: str, fn: Callable[..., Any]) -> None:
         self.sweeps[name] = fn

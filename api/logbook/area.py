@@ -11,3 +11,7 @@ def install(registry: Registry) -> None:
     registry.routers += [routes.router, pages.router]
     registry.add_demo(35, demo.load_logbook)
     registry.add_nav("nav.logbook", "/logbook", shown=service.shown_in_menu)
+    # Entries are not in-camera items, but only the team and the bodies the rules name read
+    # about them, in the register too.
+    for object_type in (service.OBJECT, "logbook_coordinator"):
+        registry.add_readers(object_type, service.may_read)

@@ -116,6 +116,11 @@ def shown_in_menu(ctx: Context, viewer) -> bool:
     return access(ctx).any
 
 
+def may_read(ctx: Context) -> bool:
+    """Who reads the logbook's register events: the same people as the logbook itself."""
+    return ctx.viewer is not None and access(ctx).any
+
+
 def team_members(ctx: Context) -> list[Person]:
     """The team: current staff observers of the team body, and anyone who logged before."""
     team = team_body_id(ctx)

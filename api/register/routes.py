@@ -73,6 +73,9 @@ def visible_events(ctx: Context, object_type: str | None = None, object_id: int 
     stmt = select(RegisterEvent).where(
         viewer.visible(RegisterEvent.confidential_category, RegisterEvent.body_id),
         visible_now(ctx.registry, viewer, RegisterEvent.object_type, RegisterEvent.object_id))
+    for kind, may_read in ctx.registry.readers.items():
+        if not may_read(ctx):
+            stmt = stmt.where(RegisterEvent.object_type != kind)
     if object_type:
         stmt = stmt.where(RegisterEvent.object_type == object_type)
     if object_id:

@@ -217,3 +217,18 @@ def test_an_administrator_names_the_coordinator_who_then_sees_each_workers_figur
     # A worker sees their own figures, never another worker's one by one.
     r = client.get(f"/api/v1/logbook/statistics?worker_id={ids[WORKER2]}", headers=worker_headers(client))
     assert r.status_code == 403
+
+
+def test_the_register_shows_logbook_events_to_the_team_and_never_to_a_partner(app, client):
+    entry_id = log(client, worker_headers(client), site="magog")["id"]
+
+    def logged_seen_by(email):
+        r = client.get("/api/v1/register", params={"object_type": "logbook_entry"},
+                       headers=token_for(client, email))
+        assert r.status_code == 200, r.text
+        return [e for e in r.json()["items"] if e["object_id"] == entry_id]
+
+    assert logged_seen_by(WORKER), "the worker reads the register's line about their entry"
+    assert logged_seen_by(PARTNER) == []
+    everything = client.get("/api/v1/register", params={"limit": 200}, headers=token_for(client, PARTNER))
+    assert all(e["object_type"] != "logbook_entry" for e in everything.json()["items"])
