@@ -60,9 +60,13 @@ def track_membership(factory: sessionmaker) -> None:
         event.listen(factory, "before_flush", _bump_on_membership_change)
 
 
+_VERSION = select(MembershipVersion.version).where(MembershipVersion.id == 1)
+
+
 def membership_version(session: Session) -> int:
-    return session.execute(select(MembershipVersion.version).where(MembershipVersion.id == 1)
-                           ).scalar_one_or_none() or 0
+    # Read on every request: a plain Core statement on the session's connection (the ORM's
+    # execution path costs several times the query itself).
+    return session.connection().execute(_VERSION).scalar_one_or_none() or 0
 
 
 class ViewerCache:

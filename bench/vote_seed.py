@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import random
+import time
 import urllib.parse
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -163,7 +164,17 @@ def http_caller(base_url: str, timeout: float = 60.0) -> Call:
         except ValueError:
             return resp.status, raw.decode(errors="replace")
 
-    return call
+    def call_again_when_busy(*args, **kwargs):
+        # A 503 (the server's admission gate) says "try again in Retry-After seconds": seeding
+        # does, a bounded number of times, like any polite client.
+        for _ in range(20):
+            status, body = call(*args, **kwargs)
+            if status != 503:
+                return status, body
+            time.sleep(1.0)
+        return status, body
+
+    return call_again_when_busy
 
 
 def _map(fn, items: Iterable, parallel: int) -> list:

@@ -80,6 +80,9 @@ class OutboxMessage(Base):
     body_id: Mapped[int | None] = mapped_column(Integer)
     all_day: Mapped[bool] = mapped_column(Boolean, default=False)
     location: Mapped[str | None] = mapped_column(String(300))
+    # What the item is about, one "Label : value" per line (funder, amount, grant, owner).
+    details_fr: Mapped[str | None] = mapped_column(Text)
+    details_en: Mapped[str | None] = mapped_column(Text)
     # Rendered message: kept for the local mailbox (and pre-rendered sign-in links).
     body_text: Mapped[str | None] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)
@@ -87,6 +90,10 @@ class OutboxMessage(Base):
 
     def title(self, lang: str) -> str:
         return self.title_en if lang == "en" else self.title_fr
+
+    def details(self, lang: str) -> list[str]:
+        text = self.details_en if lang == "en" else self.details_fr
+        return [line for line in (text or "").splitlines() if line.strip()]
 
 
 class Mode(StrEnum):

@@ -509,7 +509,7 @@ def cast_vote(ctx: Context, decision_id: int, choice: str, *, seat_id: int | Non
     else:
         ballot = _ballot_for(ctx, decision, rules, seat_id)
         check = _SEAT_CHECK
-    recusal_id, vote_id, given_to = session.execute(check, {
+    recusal_id, vote_id, given_to = session.connection().execute(check, {
         "decision_id": decision.id, "seat_id": ballot.seat_id,
         "meeting_id": decision.meeting_id if decision.meeting_id is not None else -1}).one()
     if given_to is not None and _delegation_allowed(ctx, rules, decision):
@@ -597,7 +597,8 @@ def _follow_up(ctx: Context, decision: Decision, rules: GovernanceRules,
     needed once votes and recusals reach the current seats; it can only be larger, so below
     that the vote cannot be complete."""
     session, decision_id = ctx.session, decision.id
-    current, voted, recused, first_reminder = session.execute(_FOLLOW_UP, {
+    session.flush()  # the vote or recusal being counted (already flushed, usually)
+    current, voted, recused, first_reminder = session.connection().execute(_FOLLOW_UP, {
         "decision_id": decision_id, "body_id": decision.body_id, "today": ctx.today,
         "person_id": person_id}).one()
     kind = kind_rules(rules, decision)
@@ -615,8 +616,9 @@ def _follow_up(ctx: Context, decision: Decision, rules: GovernanceRules,
     return None
 
 
-# The vote path's two reads, built once with bound parameters: building a statement costs
-# more Python time than running it (SQLAlchemy caches the compiled form by its shape).
+# The vote path's two reads, built once with bound parameters and run as plain Core
+# statements on the session's connection: building a statement, and the ORM's execution
+# path, cost more Python time than running the query.
 def _seat_check(with_proxy: bool):
     """(recusal id, vote id, holder of a proxy the seat gave) of a (decision, seat)."""
     decision_id, seat_id = bindparam("decision_id", type_=Integer), bindparam("seat_id", type_=Integer)

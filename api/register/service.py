@@ -105,11 +105,45 @@ def _jsonable(value: Any) -> Any:
 
 # --- appending ------------------------------------------------------------------------------
 
+_LOCK_HEAD = (select(RegisterHead.seq, RegisterHead.hash, RegisterHead.signed_seq)
+              .where(RegisterHead.id == 1).with_for_update())
+# The columns an event is written with (its id comes from the database).
+_EVENT_COLUMNS = [c.key for c in RegisterEvent.__table__.columns if c.key != "id"]
+_INSERT_EVENT = RegisterEvent.__table__.insert()
+_MOVE_HEAD = RegisterHead.__table__.update().where(RegisterHead.id == 1)  # SET from the params
+
+
 def _append(session: Session, event: RegisterEvent, key: bytes | None) -> RegisterEvent:
     """Link `event` to the chain's head, hash and sign it, and move the head: in the caller's
-    transaction, the head row locked until it commits (which serialises appends)."""
+    transaction, the head row locked until it commits (which serialises appends).
+
+    Every write of the collective comes through here, so the usual case is written with three
+    plain statements (read the head FOR UPDATE, insert the event, move the head) rather than
+    through the ORM's unit of work, which cost more than the statements themselves. The
+    returned event is not attached to the session. The first append, and an append after
+    events written without the key (which it signs first), take the slower ORM path."""
+    session.flush()  # what the event refers to is written first (nothing to do, usually)
+    row = session.connection().execute(_LOCK_HEAD).first()
+    if row is None or (key is not None and (row.signed_seq or 0) != row.seq):
+        return _append_sealing(session, event, key)
+    event.seq, event.prev_hash = row.seq + 1, row.hash
+    event.hash = compute_hash(event)
+    moved = {"seq": event.seq, "hash": event.hash}
+    if key is not None:
+        event.signature = sign_event(key, event.seq, event.hash)
+        moved.update(signed_seq=event.seq, signature=sign_head(key, event.seq, event.hash))
+    connection = session.connection()
+    connection.execute(_INSERT_EVENT, {name: getattr(event, name) for name in _EVENT_COLUMNS})
+    connection.execute(_MOVE_HEAD, moved)
+    return event
+
+
+def _append_sealing(session: Session, event: RegisterEvent, key: bytes | None) -> RegisterEvent:
+    """The ORM path of `_append`: creates the head on the first append and signs an unsigned
+    tail before linking the new event (the head row is already locked by the caller)."""
     head = session.execute(
         select(RegisterHead).where(RegisterHead.id == 1).with_for_update()
+        .execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if head is None:
         head = RegisterHead(id=1, seq=0, hash=GENESIS, signed_seq=0)
@@ -239,7 +273,8 @@ def seal(ctx: Any, at: datetime | None = None) -> int:
                               .where(RegisterHead.id == 1)).first()
     if current is None or current.seq == (current.signed_seq or 0):
         return 0
-    head = session.execute(select(RegisterHead).where(RegisterHead.id == 1).with_for_update()).scalar_one()
+    head = session.execute(select(RegisterHead).where(RegisterHead.id == 1).with_for_update()
+                           .execution_options(populate_existing=True)).scalar_one()
     return _seal_tail(session, head, key_of(ctx))
 
 
