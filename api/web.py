@@ -9,7 +9,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from api.i18n import normalise, t, translator
+from api.i18n import format_number, normalise, t, translator
 from api.money import format_money
 from api.security import new_csrf_token
 from api.timeutil import local
@@ -25,15 +25,35 @@ MONTHS = {
 }
 
 
+# Canadian zone abbreviations in French (Office québécois de la langue française).
+FRENCH_ZONES = {"EST": "HNE", "EDT": "HAE", "AST": "HNA", "ADT": "HAA", "CST": "HNC", "CDT": "HAC",
+                "MST": "HNR", "MDT": "HAR", "PST": "HNP", "PDT": "HAP", "NST": "HNT", "NDT": "HAT"}
+NBSP = "\u00a0"
+
+
+def zone_name(moment: datetime, lang: str) -> str:
+    """HNE / HAE in French, EST / EDT in English."""
+    zone = moment.tzname() or ""
+    return FRENCH_ZONES.get(zone, zone) if lang == "fr" else zone
+
+
+def format_time(value: datetime, lang: str, tz: str) -> str:
+    """17 h 00 (non-breaking spaces: never cut across two lines) / 5:00 PM."""
+    moment = local(value, tz)
+    if lang == "fr":
+        return f"{moment.hour}{NBSP}h{NBSP}{moment.minute:02d}"
+    return f"{moment.hour % 12 or 12}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
+
+
 def format_datetime(value: datetime | None, lang: str, tz: str) -> str:
     """23 novembre 2026, 14 h 30 (HNE) / November 23, 2026, 2:30 PM (EST)."""
     if value is None:
         return ""
     moment = local(value, tz)
-    zone = moment.tzname() or ""
+    zone = zone_name(moment, lang)
     month = MONTHS[lang][moment.month - 1]
     if lang == "fr":
-        return f"{moment.day} {month} {moment.year}, {moment.hour} h {moment.minute:02d} ({zone})"
+        return f"{moment.day}{NBSP}{month} {moment.year}, {format_time(moment, lang, tz)} ({zone})"
     hour = moment.hour % 12 or 12
     ampm = "AM" if moment.hour < 12 else "PM"
     return f"{month} {moment.day}, {moment.year}, {hour}:{moment.minute:02d} {ampm} ({zone})"
@@ -104,6 +124,10 @@ def render_page(request: Request, name: str, context: dict[str, Any] | None, sta
         "fmt_dt": lambda v: format_datetime(v, lang, tz),
         "fmt_date": lambda v: format_date(v, lang, tz),
         "fmt_money": lambda cents: format_money(cents, lang),
+        # "Vote closes:" / "Fin du vote :" (a non-breaking space before the colon in French).
+        "colon": NBSP + ":" if lang == "fr" else ":",
+        "fmt_number": lambda v, decimals=2: format_number(v, lang, decimals),
+        "fmt_hours": lambda v: "" if v is None else f"{format_number(v, lang)}{NBSP}h",  # 2,50 h
         "flashes": [
             {"kind": f["kind"], "text": t(f["key"], lang, **f.get("params", {}))}
             for f in request.session.pop("flash", [])

@@ -22,6 +22,10 @@ class Deadline:
     body_id: int | None = None
     all_day: bool = False  # a date without a time of day (report due date)
     location: str | None = None
+    # What the item is about, one "Label : value" per line in each language (funder, amount,
+    # grant, owner): shown under the title in reminder emails.
+    details_fr: str = ""
+    details_en: str = ""
 
     def title(self, lang: str) -> str:
         return self.title_en if lang == "en" else self.title_fr

@@ -24,9 +24,33 @@ from api.context import Context
 from notifications import planner
 from notifications.deadline import Deadline
 
-__all__ = ["Deadline", "Provider", "cancel_deadline", "deadlines_between", "resync", "upsert_deadline"]
+__all__ = ["Deadline", "Provider", "cancel_deadline", "deadlines_between", "details", "resync",
+           "upsert_deadline"]
 
 Provider = Callable[[Context, datetime, datetime], Iterable[Deadline]]
+
+
+def details(*, funder: str | None = None, grant: str | None = None, amount_cents: int | None = None,
+            amount_awarded: bool = True, owner: str | None = None) -> tuple[str, str]:
+    """What a deadline is about, as `Deadline.details_fr` / `details_en`: one "Label : value"
+    line per known value ("Bailleur de fonds : Centraide", "Montant accordé : 10 000,00 $")."""
+    from api.i18n import t
+    from api.money import format_money
+
+    out = []
+    for lang in ("fr", "en"):
+        lines = []
+        if funder:
+            lines.append(t("notif.detail.funder", lang, value=funder))
+        if grant:
+            lines.append(t("notif.detail.grant", lang, value=grant))
+        if amount_cents is not None:
+            key = "notif.detail.amount_awarded" if amount_awarded else "notif.detail.amount_requested"
+            lines.append(t(key, lang, value=format_money(amount_cents, lang)))
+        if owner:
+            lines.append(t("notif.detail.owner", lang, value=owner))
+        out.append("\n".join(lines))
+    return out[0], out[1]
 
 
 def deadlines_between(ctx: Context, start: datetime, end: datetime,

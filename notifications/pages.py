@@ -14,12 +14,14 @@ from api.context import Context
 from api.deps import Ctx, PageAdminCtx, PageCtx, check_csrf
 from api.errors import AppError, NotFound, message
 from api.forms import error_message
+from api.i18n import catalog, t
 from api.register.scopes import current_scopes, may_see
 from api.schemas import Day, Id, line
 from api.security import start_session
 from api.web import flash, redirect, render, safe_next
 from notifications import service
 from notifications.models import OutboxMessage, Status
+from notifications.render import letterhead, render_reminder
 from notifications.scheduler import wake
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
@@ -103,6 +105,26 @@ def _visible_rows(ctx: Context, rows: list[OutboxMessage]) -> dict[int, bool]:
             for r in rows}
 
 
+def _preview(ctx: Context, row: OutboxMessage) -> tuple[str, str]:
+    """The subject and text the person receives (or received): what was kept for the local
+    mailbox, else the email rendered now, in the recipient's language, without their
+    unsubscribe link. Only called for rows the admin may see."""
+    if row.body_text and row.subject:
+        return row.subject, row.body_text
+    if row.kind == service.SIGNIN_KIND:
+        return row.subject or "", ""
+    subject, text, _html = render_reminder(letterhead(ctx.settings, ctx.rules), row, row.language, None)
+    return subject, text
+
+
+def reason_text(reason: str | None, lang: str) -> str:
+    """Why a row was cancelled, in words ("replaced by a new date"); an SMTP error as is."""
+    if not reason:
+        return ""
+    key = f"notif.reason.{reason}"
+    return t(key, lang) if key in catalog() else reason
+
+
 @router.get("/admin/outbox")
 def outbox_page(request: Request, ctx: PageAdminCtx, status: str | None = None,
                 page: int = Query(1, ge=1, le=100_000)):
@@ -113,7 +135,9 @@ def outbox_page(request: Request, ctx: PageAdminCtx, status: str | None = None,
         stmt = stmt.where(OutboxMessage.status == status)
     rows = ctx.session.execute(stmt.limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)).all()
     visible = _visible_rows(ctx, [row for row, _ in rows[:PER_PAGE]])
-    items = [{"row": row, "email": email, "visible": visible[row.id]} for row, email in rows[:PER_PAGE]]
+    items = [{"row": row, "email": email, "visible": visible[row.id],
+              "subject": _preview(ctx, row)[0] if visible[row.id] else "",
+              "reason": reason_text(row.last_error, ctx.lang)} for row, email in rows[:PER_PAGE]]
     return render(request, ctx, "notifications/outbox.html", {
         "items": items, "status": status, "statuses": list(Status.__members__), "page": page,
         "has_next": len(rows) > PER_PAGE, "counts": service.outbox_counts(ctx),
@@ -130,9 +154,12 @@ def outbox_message_page(message_id: Id, request: Request, ctx: PageAdminCtx):
     visible = _visible_rows(ctx, [row])[row.id]
     # A sign-in link is a key to someone's account: only its owner reads it here.
     show_body = visible and (row.kind != service.SIGNIN_KIND or row.recipient_id == viewer.id)
+    subject, body = _preview(ctx, row) if visible else ("", "")
     return render(request, ctx, "notifications/message.html",
                   {"row": row, "email": person.email if person else "", "visible": visible,
-                   "show_body": show_body})
+                   "show_body": show_body and bool(body), "subject": subject, "body": body,
+                   "hidden": bool(row.body_text) or not visible or row.kind == service.SIGNIN_KIND,
+                   "reason": reason_text(row.last_error, ctx.lang)})
 
 
 @router.post("/admin/outbox/{message_id}/retry")

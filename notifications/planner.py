@@ -247,14 +247,16 @@ def plan_deadline(ctx: Context, deadline: Deadline) -> int:
 
 # What a row keeps of its deadline (scope first), compared and refreshed by `plan_deadline`.
 SNAPSHOT_COLUMNS = (OutboxMessage.confidential_category, OutboxMessage.body_id, OutboxMessage.title_fr,
-                    OutboxMessage.title_en, OutboxMessage.path, OutboxMessage.all_day, OutboxMessage.location)
+                    OutboxMessage.title_en, OutboxMessage.path, OutboxMessage.all_day, OutboxMessage.location,
+                    OutboxMessage.details_fr, OutboxMessage.details_en)
 SENT_STATUSES = (Status.sent, Status.local)
 
 
 def _snapshot(deadline: Deadline) -> dict:
     return dict(confidential_category=deadline.confidential_category, body_id=deadline.body_id,
                 title_fr=deadline.title_fr[:300], title_en=deadline.title_en[:300],
-                path=deadline.path[:300], all_day=deadline.all_day, location=(deadline.location or None))
+                path=deadline.path[:300], all_day=deadline.all_day, location=(deadline.location or None),
+                details_fr=deadline.details_fr or None, details_en=deadline.details_en or None)
 
 
 def _row(deadline: Deadline, due_at: datetime, offset: int, person: Person, send_at: datetime,

@@ -33,7 +33,7 @@ from api.config import Settings
 from api.decisions import tokens
 from api.i18n import catalog, normalise, t, translator
 from api.rules.schema import GovernanceRules
-from api.timeutil import local
+from api.timeutil import as_utc, local, now
 from api.web import format_date, format_datetime
 from notifications.models import OutboxMessage
 
@@ -154,8 +154,44 @@ def message_id_for(head: Letterhead, row: OutboxMessage | int, prefix: str = "re
     return f"<{prefix}-{row.id}@{head.domain}>"
 
 
+WEEKDAYS = {"fr": ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"],
+            "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]}
+
+
 def _when(row: OutboxMessage, lang: str, tz: str) -> str:
-    return format_date(row.due_at, lang, tz) if row.all_day else format_datetime(row.due_at, lang, tz)
+    """The due date in words, with its weekday: "jeudi 28 septembre 2017"."""
+    weekday = WEEKDAYS[lang][local(row.due_at, tz).weekday()]
+    text = format_date(row.due_at, lang, tz) if row.all_day else format_datetime(row.due_at, lang, tz)
+    return f"{weekday} {text}" if lang == "fr" else f"{weekday}, {text}"
+
+
+def days_between(row: OutboxMessage, tz: str, at: datetime) -> int:
+    """Whole days from `at` to the deadline (negative once it has passed): calendar days in
+    the collective's zone for a date without a time (a report due date), elapsed days else."""
+    if row.all_day:
+        return (local(row.due_at, tz).date() - local(at, tz).date()).days
+    seconds = (as_utc(row.due_at) - as_utc(at)).total_seconds()
+    return int(seconds // 86400) if seconds >= 0 else -int(-seconds // 86400)
+
+
+def _lead(row: OutboxMessage, lang: str, tz: str, at: datetime) -> str:
+    """How far the deadline is, as it really is when the email leaves ("en retard depuis 139
+    jours"), not the offset the reminder was planned at."""
+    days = days_between(row, tz, at)
+    if row.offset_seconds < 0 or days < 0:
+        return t("notif.email.overdue_since", lang, count=max(1, -days))
+    if days >= 1:
+        return t("notif.email.in_days", lang, count=days)
+    if row.all_day:
+        return t("notif.email.today", lang)
+    hours = max(1, int((as_utc(row.due_at) - as_utc(at)).total_seconds() // 3600))
+    return t("notif.email.in_hours", lang, count=hours)
+
+
+def action_label(kind: str, lang: str) -> str:
+    """The one thing the email asks for ("Rédiger le rapport"), else "Ouvrir dans Relais"."""
+    key = f"notif.action.{kind}"
+    return t(key, lang) if key in catalog() else t("notif.email.open", lang)
 
 
 def _links(head: Letterhead, row: OutboxMessage, token: str | None) -> dict[str, str]:
@@ -173,41 +209,42 @@ def kind_name(kind: str, lang: str) -> str:
     return t(key, lang) if key in catalog() else kind.replace("_", " ")
 
 
-def _item(head: Letterhead, row: OutboxMessage, lang: str, token: str | None) -> dict:
+def _item(head: Letterhead, row: OutboxMessage, lang: str, token: str | None,
+          at: datetime | None = None) -> dict:
     _ = translator(lang)
-    offset = row.offset_seconds
+    at = at or now()
     if row.kind in NOTICE_KINDS or row.kind == "decision_comment":
         lead = _(f"decision.mail.digest_lead.{row.kind}")
-    elif offset < 0:
-        lead = _("notif.email.overdue_since", days=max(1, -offset // 86400))
-    elif offset >= 86400:
-        lead = _("notif.email.in_days", days=offset // 86400)
     else:
-        lead = _("notif.email.in_hours", hours=max(1, offset // 3600))
+        lead = _lead(row, lang, head.tz, at)
+    overdue = row.kind not in NOTICE_KINDS and (row.offset_seconds < 0 or days_between(row, head.tz, at) < 0)
     return {"title": row.title(lang), "when": _when(row, lang, head.tz), "lead": lead,
-            "kind": kind_name(row.kind, lang), "links": _links(head, row, token), "kind_key": row.kind}
+            "kind": kind_name(row.kind, lang), "links": _links(head, row, token), "kind_key": row.kind,
+            "action": action_label(row.kind, lang), "overdue": overdue, "details": row.details(lang)}
 
 
-def render_reminder(head: Letterhead, row: OutboxMessage, lang: str, token: str | None
-                    ) -> tuple[str, str, str]:
+def render_reminder(head: Letterhead, row: OutboxMessage, lang: str, token: str | None,
+                    at: datetime | None = None) -> tuple[str, str, str]:
+    """A reminder as it leaves at `at` (now): its lead says the real delay or time left."""
     if row.kind in NOTICE_KINDS:
         return _render_notice_row(head, row, lang, token)
     lang = normalise(lang)
     _ = translator(lang)
-    item = _item(head, row, lang, token)
-    key = "notif.email.subject_overdue" if row.offset_seconds < 0 else "notif.email.subject"
-    subject = _(key, title=item["title"], when=item["when"])
+    item = _item(head, row, lang, token, at)
+    key = "notif.email.subject_overdue" if item["overdue"] else "notif.email.subject"
+    subject = _(key, title=item["title"], when=item["when"], lead=item["lead"])
     ctx = {"_": _, "item": item, "links": item["links"], "subject": subject,
            "collective": head.collective, "lang": lang}
     return (subject, env.get_template("reminder.txt").render(ctx),
             env.get_template("reminder.html").render(ctx))
 
 
-def render_digest(head: Letterhead, rows: list[OutboxMessage], lang: str, token: str | None
-                  ) -> tuple[str, str, str]:
+def render_digest(head: Letterhead, rows: list[OutboxMessage], lang: str, token: str | None,
+                  at: datetime | None = None) -> tuple[str, str, str]:
     lang = normalise(lang)
     _ = translator(lang)
-    items = [_item(head, r, lang, token) for r in sorted(rows, key=lambda r: r.due_at)]
+    at = at or now()
+    items = [_item(head, r, lang, token, at) for r in sorted(rows, key=lambda r: r.due_at)]
     base = head.base_url
     links = {"preferences": base + "/preferences"}
     if token:

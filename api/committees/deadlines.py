@@ -28,7 +28,8 @@ def task_deadline(task: Task) -> Deadline | None:
         return None
     return Deadline(
         kind=TASK_KIND, object_type="task", object_id=task.id, due_at=as_utc(task.due_at),
-        title_fr=f"Tâche : {task.title}", title_en=f"Task: {task.title}",
+        # The kind ("Tâche", "Task") is shown beside the title by calendars and emails.
+        title_fr=task.title, title_en=task.title,
         path=f"/tasks/{task.id}", recipient_ids=frozenset(p.id for p in task.owners),
         confidential_category=task.confidential_category, body_id=task.body_id)
 
@@ -58,8 +59,8 @@ def meeting_deadline(session: Session, meeting: Meeting) -> Deadline:
     return Deadline(
         kind=MEETING_KIND, object_type="meeting", object_id=meeting.id,
         due_at=as_utc(meeting.starts_at),
-        title_fr=f"Réunion — {body.name_fr} : {meeting.title}",
-        title_en=f"Meeting — {body.name_en}: {meeting.title}",
+        title_fr=f"{body.name_fr}\u00a0: {meeting.title}",
+        title_en=f"{body.name_en}: {meeting.title}",
         path=f"/meetings/{meeting.id}",
         recipient_ids=_seat_holders(session, meeting.body_id, on,
                                     with_staff=meeting.confidential_category is None),

@@ -449,13 +449,24 @@ def minutes(ctx: Context, meeting_id: int, public: bool = False) -> dict:
     viewer = ctx.viewer
     meeting = get_meeting(ctx, meeting_id)
     items = visible_items(meeting, viewer, public=public)
+    members = viewer.can_see("in_camera", meeting.body_id)
+    lines = items
+    if public and members:
+        # The partners' report keeps the agenda's numbering: an in-camera item keeps its number
+        # and reads "Point traité à huis clos" (None here). Staff, who never learn that such
+        # items exist, keep the agenda as they know it (numbered without gaps).
+        shown = {item.id for _, item in items}
+        ordered = sorted(meeting.items, key=lambda i: (i.position, i.id))
+        lines = [(n, item if item.id in shown else None) for n, item in enumerate(ordered, start=1)]
     in_meeting, online = meeting_decisions(ctx, meeting, public=public)
     attendance = sorted(meeting.attendance, key=lambda a: (a.status, a.person.name))
-    return {"meeting": meeting, "items": items, "attendance": attendance,
+    return {"meeting": meeting, "items": items, "agenda_lines": lines, "attendance": attendance,
             "quorum": meeting_quorum(ctx, meeting),
             "decisions_in_meeting": in_meeting, "decisions_online": online,
             # The label depends on the viewer's rights only, never on what the record holds.
             "public": public or not viewer.can_see("in_camera", meeting.body_id),
+            # Only a reader who may see in-camera items is offered the complete version.
+            "complete_allowed": members,
             # The register's head as printed: every copy of the minutes anchors the register.
             "register_head": register.head(ctx)}
 

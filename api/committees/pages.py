@@ -4,6 +4,7 @@
 A form shown again with its errors answers 4xx through `render`, which rolls the unit of work
 back; a refused move answers with a redirect and rolls back with `ctx.refuse()`."""
 
+import re
 from datetime import date, timedelta
 
 from fastapi import APIRouter, Depends, Request
@@ -99,7 +100,8 @@ def _board(request: Request, ctx: Context, body_id: int, values: dict, errors: d
         **_shared(ctx), "body": body, "columns": columns, "allowed": allowed,
         "values": values, "errors": errors,
         "can_add": tasks.can_manage_body(ctx, body.id),
-        "people": tasks.board_owner_choices(ctx, body)}, status=status)
+        "people": tasks.board_owner_choices(ctx, body),
+        "links": tasks.link_choices(ctx, body)}, status=status)
 
 
 @router.get("/committees/workload")
@@ -133,7 +135,24 @@ def board(body_id: Id, request: Request, ctx: PageCtx):
 def _task_values(form) -> dict:
     values = form_values(form, TASK_FIELDS)
     values["owner_ids"] = [v for v in form.getlist("owner_ids") if str(v).strip()]
+    if "link" in form:  # one choice by name ("<type>:<id>") instead of an id number
+        values["link"] = str(form.get("link") or "")[:90]
+        values["link_type"], values["link_id"] = tasks.split_link(values["link"])
     return values
+
+
+def _task_input(values: dict) -> dict:
+    """The form's values as the schema reads them (the "link" choice is already split)."""
+    return {k: v for k, v in values.items() if k != "link"}
+
+
+def _link_errors(errors: dict) -> dict:
+    """A wrong link shown next to the one "link" choice the form has."""
+    if "link" not in errors and ("link_type" in errors or "link_id" in errors):
+        errors = {**errors, "link": errors.get("link_type") or errors.get("link_id")}
+        errors.pop("link_type", None)
+        errors.pop("link_id", None)
+    return errors
 
 
 @router.post("/committees/{body_id}/tasks")
@@ -141,13 +160,13 @@ async def create_task(body_id: Id, request: Request, ctx: PageCtx):
     tasks.get_board_body(ctx, body_id)
     form = await request.form()
     values = _task_values(form)
-    data, errors = parse(TaskIn, {**values, "body_id": body_id}, ctx.lang)
+    data, errors = parse(TaskIn, {**_task_input(values), "body_id": body_id}, ctx.lang)
     if data is None:
-        return _board(request, ctx, body_id, values, errors, status=422)
+        return _board(request, ctx, body_id, values, _link_errors(errors), status=422)
     try:
         task, warnings = tasks.create_task(ctx, data)
     except AppError as exc:
-        return _board(request, ctx, body_id, values, _form_error(exc, ctx), status=exc.status)
+        return _board(request, ctx, body_id, values, _link_errors(_form_error(exc, ctx)), status=exc.status)
     flash(request, "committees.flash.task_created", "success")
     for w in warnings:
         flash(request, w["code"], "warning")
@@ -160,10 +179,13 @@ def _task_page(request: Request, ctx: Context, task: Task, values: dict | None =
         values = {f: getattr(task, f) for f in TASK_FIELDS}
         values["due_at"] = _local_input(task.due_at, ctx.tz)
         values["owner_ids"] = [p.id for p in task.owners]
+        values["link"] = f"{task.link_type}:{task.link_id}" if task.link_type else ""
+    links = tasks.link_choices(ctx, task.body)
     return render(request, ctx, "committees/task.html", {
         **_shared(ctx), "task": task, "values": values, "errors": errors or {},
         "allowed": allowed_triggers(ctx, task, "task"),
         "people": tasks.board_owner_choices(ctx, task.body),
+        "links": links, "link_names": {v: text for _, items in links for v, text in items},
         "today": ctx.today.isoformat(), "time_values": time_values}, status=status)
 
 
@@ -177,18 +199,18 @@ async def edit_task(task_id: Id, request: Request, ctx: PageCtx):
     task = tasks.get_task(ctx, task_id)
     form = await request.form()
     values = _task_values(form)
-    data, errors = parse(TaskPatch, values, ctx.lang)
+    data, errors = parse(TaskPatch, _task_input(values), ctx.lang)
     if data is None:
-        return _task_page(request, ctx, task, values, errors, status=422)
+        return _task_page(request, ctx, task, values, _link_errors(errors), status=422)
     # Blank optional fields clear them (parse drops blanks; here they are sent as None).
-    payload = {k: v for k, v in values.items() if v is not None}
+    payload = {k: v for k, v in _task_input(values).items() if v is not None}
     for name in ("description", "due_at", "link_type", "link_id"):
         payload.setdefault(name, None)
     data = TaskPatch.model_validate(payload)
     try:
         _, warnings = tasks.update_task(ctx, task.id, data)
     except AppError as exc:
-        return _task_page(request, ctx, task, values, _form_error(exc, ctx), status=exc.status)
+        return _task_page(request, ctx, task, values, _link_errors(_form_error(exc, ctx)), status=exc.status)
     flash(request, "flash.saved", "success")
     for w in warnings:
         flash(request, w["code"], "warning")
@@ -201,6 +223,8 @@ async def move_task(task_id: Id, request: Request, ctx: PageCtx):
     form = await request.form()
     trigger = str(form.get("trigger") or "")[:64]
     params = {"reason": str(form.get("reason") or "")[:2000]} if form.get("reason") is not None else {}
+    if trigger in tasks.DESTRUCTIVE_TRIGGERS:  # asks for a confirmation and a reason
+        params = {**params, "confirm": bool(form.get("confirm"))}
     back = f"/committees/{task.body_id}/board#task-{task.id}" if form.get("back") == "board" \
         else f"/tasks/{task.id}"
     try:
@@ -235,8 +259,9 @@ async def log_time(task_id: Id, request: Request, ctx: PageCtx):
         values["hours"] = values["hours"].replace(",", ".")
     data, errors = parse(TimeEntryIn, values, ctx.lang)
     if data is None:  # shown again as typed, with the message next to each field
-        return _task_page(request, ctx, task, errors={f"time_{k}": v for k, v in errors.items()}, status=422,
-                          time_values=typed)
+        if "hours" in errors and not re.fullmatch(r"\d+(\.\d+)?", values.get("hours") or ""):
+            errors["hours"] = t("committees.error.hours_format", ctx.lang)  # hours, not an amount
+        return _task_page(request, ctx, task, errors=errors, status=422, time_values=typed)
     try:
         tasks.add_time_entry(ctx, task.id, data)
     except AppError as exc:
@@ -301,6 +326,7 @@ def _meeting_page(request: Request, ctx: Context, meeting_id: int, values: dict 
         "kinds": kinds, "values": values or {"kind": "discussion"}, "errors": errors or {},
         "meeting_values": meeting_values, "item_values": item_values or {},
         "is_partners": meeting.body.kind == "partners_committee",
+        "decision_choices": tasks.decision_choices(ctx, meeting.body_id),
         "categories": rules.confidential_categories}, status=status)
 
 
@@ -346,12 +372,22 @@ async def move_meeting(meeting_id: Id, request: Request, ctx: PageCtx):
 @router.post("/meetings/{meeting_id}/attendance")
 async def attendance(meeting_id: Id, request: Request, ctx: PageCtx):
     form = await request.form()
-    data, errors = parse(AttendanceIn, form_values(form, ["seat_id", "status"]), ctx.lang)
-    if data is None:
-        return _meeting_page(request, ctx, meeting_id, errors={"attendance": next(iter(errors.values()))},
-                             status=422)
+    # The whole body at once ("status-<seat id>" per seat); one seat ("seat_id", "status") still works.
+    rows = [form_values(form, ["seat_id", "status"])] if form.get("seat_id") else [
+        {"seat_id": key.removeprefix("status-")[:20], "status": str(value)[:20]}
+        for key, value in form.multi_items() if key.startswith("status-")][:500]
+    parsed = []
+    for row in rows:
+        data, errors = parse(AttendanceIn, row, ctx.lang)
+        if data is None:
+            return _meeting_page(request, ctx, meeting_id, errors={"attendance": next(iter(errors.values()))},
+                                 status=422)
+        parsed.append(data)
     try:
-        meetings.set_attendance(ctx, meeting_id, data)
+        known = {a.seat_id: a.status for a in meetings.get_meeting(ctx, meeting_id).attendance}
+        for data in parsed:
+            if data.seat_id is None or known.get(data.seat_id) != data.status:
+                meetings.set_attendance(ctx, meeting_id, data)
     except AppError as exc:
         if exc.status == 404:
             raise

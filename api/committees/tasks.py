@@ -29,13 +29,15 @@ from api.committees.common import (
     to_utc,
     viewer_for,
 )
-from api.committees.models import Task, TaskComment, TaskTimeEntry
+from api.committees.models import Meeting, Task, TaskComment, TaskTimeEntry
 from api.committees.schemas import CommentIn, TaskIn, TaskPatch, TimeEntryIn
 from api.context import Context
+from api.decisions.models import Decision
 from api.errors import Forbidden, Invalid, NotFound
+from api.grants.models import Funder, GrantApplication, Report
 from api.i18n import t
 from api.register import service as register
-from api.timeutil import as_utc, now
+from api.timeutil import as_utc, local, now
 from workflows.engine import Fired, WorkflowError
 
 HUNDREDTH = Decimal("0.01")
@@ -132,6 +134,64 @@ def board_owner_choices(ctx: Context, body: Body) -> list[Person]:
     if category is None:
         return people
     return [p for p in people if ctx.viewer_of(p).can_see(category, body.id)]
+
+
+LINK_CHOICES_LIMIT = 200
+
+
+def link_choices(ctx: Context, body: Body) -> list[tuple[str, list[tuple[str, str]]]]:
+    """What a task may be about, by name instead of an id number: for each link type, the
+    items the viewer sees as ("<type>:<id>", name), newest first. The form offers them as one
+    choice; `split_link` turns the choice back into (link_type, link_id)."""
+    viewer, session, lang = ctx.viewer, ctx.session, ctx.lang
+    groups: list[tuple[str, list[tuple[str, str]]]] = []
+    grants = session.execute(
+        select(GrantApplication.id, GrantApplication.title, Funder.name)
+        .join(Funder, Funder.id == GrantApplication.funder_id)
+        .where(viewer.visible(GrantApplication.confidential_category, GrantApplication.body_id))
+        .order_by(GrantApplication.id.desc()).limit(LINK_CHOICES_LIMIT)).all()
+    groups.append(("grant_application", [(f"grant_application:{i}", f"{funder} — {title}")
+                                         for i, title, funder in grants]))
+    reports = session.execute(
+        select(Report.id, Report.due_date, GrantApplication.title, Funder.name)
+        .join(GrantApplication, GrantApplication.id == Report.application_id)
+        .join(Funder, Funder.id == GrantApplication.funder_id)
+        .where(viewer.visible(GrantApplication.confidential_category, GrantApplication.body_id))
+        .order_by(Report.due_date.desc()).limit(LINK_CHOICES_LIMIT)).all()
+    groups.append(("report", [(f"report:{i}", t("committees.link.report_name", lang, funder=funder,
+                                                 title=title, due=due.isoformat()))
+                              for i, due, title, funder in reports]))
+    decisions = session.execute(
+        select(Decision.id, Decision.title)
+        .where(viewer.visible(Decision.confidential_category, Decision.body_id))
+        .order_by(Decision.id.desc()).limit(LINK_CHOICES_LIMIT)).all()
+    groups.append(("decision", [(f"decision:{i}", title) for i, title in decisions]))
+    meetings = session.execute(
+        select(Meeting.id, Meeting.title, Meeting.starts_at)
+        .where(viewer.visible(Meeting.confidential_category, Meeting.body_id))
+        .order_by(Meeting.starts_at.desc()).limit(LINK_CHOICES_LIMIT)).all()
+    groups.append(("meeting", [(f"meeting:{i}", f"{title} ({local(starts, ctx.tz).date().isoformat()})")
+                               for i, title, starts in meetings]))
+    return [(kind, items) for kind, items in groups if items]
+
+
+def decision_choices(ctx: Context, body_id: int) -> list[tuple[int, str]]:
+    """The decisions of a body the viewer sees, by title, newest first (agenda items and
+    minutes are linked to a decision chosen by name, not by its number)."""
+    return [(i, title) for i, title in ctx.session.execute(
+        select(Decision.id, Decision.title)
+        .where(Decision.body_id == body_id, ctx.viewer.visible(Decision.confidential_category, Decision.body_id))
+        .order_by(Decision.id.desc()).limit(LINK_CHOICES_LIMIT))]
+
+
+def split_link(raw: str | None) -> tuple[str | None, str | None]:
+    """A "<type>:<id>" choice as (link_type, link_id) text for the form's parser; blank is
+    no link; anything else is kept for the parser to refuse."""
+    text = (raw or "").strip()
+    if not text:
+        return None, None
+    kind, _, number = text.partition(":")
+    return kind[:64], number[:20]
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -295,9 +355,19 @@ def delete_task(ctx: Context, task_id: int) -> None:
     ctx.session.flush()
 
 
+DESTRUCTIVE_TRIGGERS = {"cancel"}
+
+
 def move_task(ctx: Context, task_id: int, trigger: str, params: dict) -> Task:
-    """Fire a trigger as the viewer, judged by the rules in force."""
+    """Fire a trigger as the viewer, judged by the rules in force. A destructive move
+    (cancelling) asks for a confirmation and a reason, kept in the register with the move."""
     task = get_task(ctx, task_id)
+    if trigger in DESTRUCTIVE_TRIGGERS and "confirm" in params:
+        if not params.get("confirm"):
+            raise Invalid("committees.error.confirm_needed", field="confirm")
+        if not str(params.get("reason") or "").strip():
+            raise Invalid("committees.error.reason_needed", field="reason")
+        params = {"reason": str(params["reason"]).strip()[:2000]}
     ctx.registry.engine.fire(ctx, task, trigger, ctx.viewer.person, ctx.rules, "task", params)
     ctx.session.flush()
     return task

@@ -9,6 +9,7 @@ from datetime import date
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import select
 
+from api.charts import Part, share_bar
 from api.context import Context
 from api.decisions.models import Decision
 from api.deps import PageCtx, check_csrf
@@ -16,10 +17,11 @@ from api.errors import AppError, message
 from api.feesplit import service
 from api.feesplit.schemas import FeeSplitIn, InputError, parse_amount
 from api.forms import form_values, parse
+from api.i18n import t
 from api.pagination import PageParams, paginate
 from api.register.models import RegisterEvent
 from api.schemas import Id
-from api.web import flash, redirect, render
+from api.web import flash, format_money, redirect, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 
@@ -47,7 +49,7 @@ def history(request: Request, ctx: PageCtx, page: int = Query(1, ge=1, le=100_00
     data = paginate(ctx.session, service.visible_splits(ctx), PageParams(page=page, per_page=20))
     decisions = _decisions_by_id(ctx, [s.decision_id for s in data["items"]])
     return render(request, ctx, "feesplit/list.html", {
-        "data": data, "decisions": decisions,
+        "data": data, "decisions": decisions, "grant_names": dict(service.grant_choices(ctx)),
         "by_year": service.grouped(service.totals(ctx, "year")),
         "by_grant": service.grouped(service.totals(ctx, "grant")),
     })
@@ -72,11 +74,26 @@ def _workload(ctx: Context, partners, start: str | None, end: str | None) -> tup
     return weights, None
 
 
+def _share_picture(ctx: Context, chart_id: str, title_key: str, rows: list[tuple[str, int]]):
+    """The shares as one bar cut per partner (server-rendered SVG, the numbers as text)."""
+    parts = [Part(name, cents, format_money(cents, ctx.lang)) for name, cents in rows]
+    return share_bar(chart_id, t(title_key, ctx.lang), parts, ctx.lang)
+
+
 def _form(request: Request, ctx: Context, values: dict, errors: dict, result=None, status: int = 200,
           notice: str | None = None):
     partners = service.eligible_partners(ctx)
+    picture = None
+    if result is not None:
+        picture = _share_picture(ctx, "preview-chart", "feesplit.chart_preview",
+                                 [(r["organisation"], r["amount_cents"]) for r in result.rows])
+    grants = service.grant_choices(ctx)
+    chosen = str(values.get("grant_id") or "")
+    if chosen.isdigit() and int(chosen) not in dict(grants):  # a number from a link, kept as given
+        grants.append((int(chosen), t("feesplit.grant_n", ctx.lang, id=chosen)))
     return render(request, ctx, "feesplit/new.html", {
         "values": values, "errors": errors, "partners": partners, "result": result,
+        "grants": grants, "picture": picture,
         "unit": ctx.rules.fee_split.weight_unit, "notice": notice,
         "other_weight_errors": [m for k, m in errors.items()
                                 if k.startswith("weights.")
@@ -161,6 +178,10 @@ def split_page(split_id: Id, request: Request, ctx: PageCtx):
             explanation = explained.get(ctx.lang) if isinstance(explained, dict) else explained
     total = sum(s.amount_cents for s in split.shares)
     weights = {w.organisation_id: service.weight_text(w.weight, ctx.lang) for w in split.weights}
+    picture = None
+    if split.recorded_at is not None:
+        picture = _share_picture(ctx, "split-chart", "feesplit.chart_adopted",
+                                 [(s.organisation.name, s.amount_cents) for s in split.shares])
     return render(request, ctx, "feesplit/detail.html", {
         "split": split, "decision": decision, "explanation": explanation, "total": total,
-        "weights": weights})
+        "weights": weights, "picture": picture, "grant_name": service.grant_name(ctx, split.grant_id)})

@@ -43,6 +43,7 @@ from api.feesplit.schemas import (
     parse_amount,
     parse_weight,
 )
+from api.grants.models import Funder, GrantApplication
 from api.i18n import catalog, normalise, t
 from api.money import format_money, from_cents, to_cents
 from api.register import service as register
@@ -142,6 +143,25 @@ def _kinds_text(rules: GovernanceRules, lang: str) -> str:
 def _body_name(rules: GovernanceRules, lang: str) -> str:
     body = rules.body(rules.fee_split.eligible.body)
     return body.name.get(lang) if body else rules.fee_split.eligible.body
+
+
+def grant_choices(ctx: Context) -> list[tuple[int, str]]:
+    """The grant applications the viewer sees, by name ("Funder — title (year)"), newest
+    first: what the form offers instead of asking for a grant number."""
+    stmt = (select(GrantApplication.id, GrantApplication.title, GrantApplication.year, Funder.name)
+            .join(Funder, Funder.id == GrantApplication.funder_id)
+            .where(ctx.viewer.visible(GrantApplication.confidential_category, GrantApplication.body_id))
+            .order_by(GrantApplication.year.desc(), Funder.name, GrantApplication.title)
+            .limit(500))
+    return [(gid, f"{funder} — {title}" + (f" ({year})" if year else ""))
+            for gid, title, year, funder in ctx.session.execute(stmt)]
+
+
+def grant_name(ctx: Context, grant_id: int | None) -> str | None:
+    """A split's grant by name when the viewer sees it."""
+    if grant_id is None:
+        return None
+    return dict(grant_choices(ctx)).get(grant_id)
 
 
 def check(ctx: Context, data: FeeSplitIn) -> Checked:

@@ -47,7 +47,7 @@ class RequirementKind(StrEnum):
 class DueRule(StrEnum):
     fixed = "fixed"  # a given date
     offset = "offset"  # offset_days after (or before, negative) a date of the grant
-    recurring = "recurring"  # every month / quarter / year within the funded period
+    recurring = "recurring"  # every month / quarter / half-year / year within the funded period
 
 
 class Anchor(StrEnum):
@@ -58,6 +58,7 @@ class Anchor(StrEnum):
 class Frequency(StrEnum):
     monthly = "monthly"
     quarterly = "quarterly"
+    semiannual = "semiannual"  # twice a year (a partners' committee's activity reports)
     yearly = "yearly"
 
 

@@ -23,7 +23,7 @@ from api.dashboard import Section
 from api.deps import PageCtx, check_csrf
 from api.errors import AppError, message
 from api.forms import form_values, parse
-from api.grants import reports, service
+from api.grants import choices, pictures, reports, service
 from api.grants.models import Anchor, DueRule, Frequency, FunderKind, Report, RequirementKind
 from api.grants.routes import docx_response
 from api.grants.schemas import ApplicationIn, ApplicationPatch, FunderIn, ReportSetupIn, RequirementIn, SectionIn
@@ -71,9 +71,15 @@ def pipeline_page(request: Request, ctx: PageCtx, filters: dict = Depends(_filte
     lang = ctx.lang
     awarding = service.award_triggers(workflow)
     moves = {column["state"]: [(trig, t("grants.trigger." + trig, lang))
-                               for trig in workflow.triggers_from(column["state"]) if trig not in awarding]
+                               for trig in workflow.triggers_from(column["state"])
+                               if trig not in awarding and trig != "approve"]  # approve: on its page
              for column in columns}
+    amounts = pictures.pipeline_amounts(ctx, **filters)  # the pictures (issue 13): SVG + table
+    due_reports = pictures.year_reports(ctx, ctx.today.year)
     return render(request, ctx, "grants/pipeline.html", {
+        "amounts": amounts, "amounts_picture": pictures.pipeline_picture(ctx, amounts),
+        "year": ctx.today.year, "year_reports": due_reports,
+        "reports_picture": pictures.reports_picture(ctx, ctx.today.year, due_reports),
         "columns": columns, "moves": moves,
         "state_labels": {s: t("grants.state." + s, lang) for s in workflow.states},
         "filters": filters, "may_manage": service.may_manage(ctx),
@@ -94,13 +100,17 @@ def list_page(request: Request, ctx: PageCtx, filters: dict = Depends(_filters),
 
 @router.get("/grants/export.csv")
 def export_page(ctx: PageCtx, filters: dict = Depends(_filters)) -> Response:
-    return Response(service.export_csv(ctx, **filters), media_type="text/csv; charset=utf-8",
+    # For a spreadsheet in the person's language (French Excel: `;`, decimal commas, BOM).
+    return Response(service.export_csv(ctx, excel_lang=ctx.lang, **filters), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="demandes-subvention.csv"'})
 
 
 def _form(request: Request, ctx: Context, values: dict, errors: dict, app_id: int | None = None,
           status: int = 200):
+    current = str(values.get("submission_decision_id") or "")
     return render(request, ctx, "grants/form.html", {"values": values, "errors": errors, "app_id": app_id,
+                                                     "submission_decisions": choices.submission_decisions(
+                                                         ctx, int(current) if current.isdigit() else None),
                                                      **_choices(ctx)}, status=status)
 
 
@@ -306,6 +316,7 @@ def _detail(request: Request, ctx: Context, app_id: int, req_values: dict | None
     return render(request, ctx, "grants/detail.html", {
         "app": app, "reports": reports, "triggers": triggers, "report_triggers": report_triggers,
         "fee": fee, "fee_link": fee_link, "may_manage": service.may_manage(ctx),
+        "approval_decisions": choices.submission_decisions(ctx) if "approve" in triggers else [],
         "req_values": req_values or {"due_rule": "fixed", "kind": "financial", "preparation_days": 14},
         "req_errors": req_errors or {}, "requirement_kinds": list(RequirementKind),
         "due_rules": list(DueRule), "anchors": list(Anchor), "frequencies": list(Frequency)}, status=status)
@@ -349,6 +360,13 @@ def _transition(request: Request, ctx: Context, obj, object_type: str, form, bac
     params = {}
     if form.get("amount_awarded"):
         params["amount_awarded"] = str(form.get("amount_awarded"))[:40]
+    if trigger == "approve" and object_type == service.APPLICATION:  # names the CE's adopted decision
+        chosen = str(form.get("decision_id") or "")[:20]
+        if not chosen.isdigit() or int(chosen) not in dict(choices.submission_decisions(ctx)):
+            ctx.refuse()
+            flash(request, "grants.error.approval_decision", "error")
+            return redirect(back)
+        params["decision_id"] = int(chosen)
     try:
         state = fire(ctx, obj, trigger, ctx.rules, object_type, params)
     except (WorkflowError, AppError) as exc:

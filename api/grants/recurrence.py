@@ -2,7 +2,10 @@
 
 Pure functions on dates. Month arithmetic clamps to the end of the month and is always
 computed from the anchor (never step by step), so January 31 + 1 month is February 28
-(29 in a leap year) and + 2 months is March 31 again. Due dates are calendar dates in the
+(29 in a leap year) and + 2 months is March 31 again. A recurring requirement is due a number
+of days after the LAST DAY of each month / quarter / half-year / year of the funded period (a
+period starting June 1 has quarters ending August 31, November 30, February 28 and May 31: "28
+days after each quarter" is September 28, not September 29). Due dates are calendar dates in the
 collective's time zone; `due_at` turns one into an instant (local midnight, so the UTC
 time moves by one hour across a daylight-saving change, as it must).
 """
@@ -12,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-MONTHS_PER_STEP = {"monthly": 1, "quarterly": 3, "yearly": 12}
+MONTHS_PER_STEP = {"monthly": 1, "quarterly": 3, "semiannual": 6, "yearly": 12}
 MAX_INSTANCES = 400  # a safety net: 33 years of monthly reports
 
 
@@ -23,17 +26,32 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, last))
 
 
-def recurring_dates(start: date, end: date, frequency: str, offset_days: int = 0) -> list[date]:
-    """One due date at the end of each month / quarter / year of [start, end], plus offset_days.
+def _month_end(day: date) -> date:
+    return date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
 
-    The k-th period ends at start + k steps (clamped to month ends); a last, shorter period
-    ends at `end`.
+
+def period_end(start: date, k: int, step: int) -> date:
+    """The last day of the k-th period (k >= 1) of `step` months counted from `start`.
+
+    A period starting on the 1st ends on the last day of a month (June 1 -> August 31); one
+    starting on the last day of a month ends on month ends too (January 31 -> February 28,
+    March 31); otherwise it ends the day before the same day k steps later (March 15 -> June 14).
     """
+    if start.day == 1:
+        return _month_end(add_months(start, k * step - 1))
+    if start == _month_end(start):
+        return _month_end(add_months(start, k * step))
+    return add_months(start, k * step) - timedelta(days=1)
+
+
+def recurring_dates(start: date, end: date, frequency: str, offset_days: int = 0) -> list[date]:
+    """One due date offset_days after the last day of each month / quarter / half-year / year
+    of [start, end]; a last, shorter period ends at `end`."""
     step = MONTHS_PER_STEP[frequency]
     dates: list[date] = []
     k = 1
     while len(dates) < MAX_INSTANCES:
-        boundary = add_months(start, k * step)
+        boundary = period_end(start, k, step)
         if boundary >= end:
             dates.append(end)
             break

@@ -41,11 +41,13 @@ from api.grants.schemas import (
     RequirementIn,
     parse_amount,
 )
+from api.i18n import csv_bytes, csv_number
+from api.i18n import t as tr
 from api.money import from_cents, to_cents
 from api.register import service as register
 from api.timeutil import from_local, local, now
 from notifications.deadline import Deadline
-from notifications.deadlines import cancel_deadline, upsert_deadline
+from notifications.deadlines import cancel_deadline, details, upsert_deadline
 from workflows.engine import Fired
 from workflows.spec import WorkflowRules
 
@@ -143,6 +145,14 @@ def after_application(ctx: Context, fired: Fired) -> None:
     awarded, its open/closed flags, its deadlines."""
     app: GrantApplication = fired.obj
     workflow = ctx.rules.workflows[APPLICATION]
+    if fired.trigger == "approve" and fired.params.get("decision_id") is not None:
+        # "Approuvée par le CE" names the adopted decision (issue 13), chosen among the CE's own.
+        from api.grants.choices import submission_decisions
+        chosen = str(fired.params["decision_id"])
+        adopted = dict(submission_decisions(ctx))
+        if not chosen.isdigit() or int(chosen) not in adopted:
+            raise Invalid("grants.error.approval_decision", field="decision_id")
+        app.submission_decision_id = int(chosen)
     if fired.trigger in award_triggers(workflow):
         raw = fired.params.get("amount_awarded")
         if raw is not None:
@@ -432,21 +442,32 @@ CSV_COLUMNS = ["id", "title", "funder", "programme", "state", "owner", "amount_r
                "period_end", "year"]
 
 
-def export_csv(ctx: Context, **filters) -> str:
-    """The applications the viewer sees (filtered), deadlines in the collective's zone."""
+def export_csv(ctx: Context, excel_lang: str | None = None, **filters) -> str | bytes:
+    """The applications the viewer sees (filtered), deadlines in the collective's zone.
+    With `excel_lang` (the pages' export) a file for a spreadsheet in that language: in French
+    headers in French, `;`, decimal commas and a UTF-8 byte-order mark (`api.i18n.csv_bytes`);
+    without it, the API's comma-separated format with its column keys."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    french = excel_lang == "fr"
+    rows = []
     tz = ctx.tz
     for app in ctx.session.execute(list_stmt(ctx, **filters)).scalars():
-        writer.writerow([_safe_cell(v) for v in [
-            app.id, app.title, app.funder.name, app.programme, app.state,
-            app.owner.name if app.owner else "", from_cents(app.amount_requested_cents or 0),
-            from_cents(app.amount_awarded_cents) if app.amount_awarded_cents is not None else "",
-            from_cents(app.total_cost_cents) if app.total_cost_cents is not None else "",
-            app.currency,
+        amounts = [from_cents(app.amount_requested_cents or 0),
+                   from_cents(app.amount_awarded_cents) if app.amount_awarded_cents is not None else "",
+                   from_cents(app.total_cost_cents) if app.total_cost_cents is not None else ""]
+        if french:
+            amounts = [csv_number(a, "fr") for a in amounts]
+        state = tr(f"grants.state.{app.state}", "fr") if french else app.state
+        rows.append([_safe_cell(v) for v in [
+            app.id, app.title, app.funder.name, app.programme, state,
+            app.owner.name if app.owner else "", *amounts, app.currency,
             local(app.application_deadline, tz).isoformat() if app.application_deadline else "",
             app.period_start or "", app.period_end or "", app.year]])
+    if french:
+        return csv_bytes([tr(f"grants.csv.{c}", "fr") for c in CSV_COLUMNS], rows, "fr")
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows(rows)
     return out.getvalue()
 
 
@@ -597,6 +618,16 @@ KIND_NAMES = {"narrative_interim": ("Rapport d'étape", "Interim report"),
               "other": ("Reddition de comptes", "Accountability report")}
 
 
+def _report_details(funder: str | None, title: str, awarded: int | None, requested: int | None,
+                    owner: str | None) -> dict:
+    """What a report reminder is about (funder, grant, amount, owner), for `Deadline`: the same
+    from the report and from the provider, so a re-sync does not restamp the rows."""
+    fr, en = details(funder=funder, grant=_short(title),
+                     amount_cents=awarded if awarded is not None else requested,
+                     amount_awarded=awarded is not None, owner=owner)
+    return {"details_fr": fr, "details_en": en}
+
+
 def report_deadline(report: Report, tz: str) -> Deadline:
     app = report.application
     fr, en = KIND_NAMES.get(report.kind, KIND_NAMES["other"])
@@ -604,7 +635,10 @@ def report_deadline(report: Report, tz: str) -> Deadline:
                     due_at=due_at(report.due_date, tz), title_fr=f"{fr} — {_short(app.title)}",
                     title_en=f"{en} — {_short(app.title)}", path=f"/grants/reports/{report.id}",
                     recipient_ids=frozenset({report.owner_id} if report.owner_id else set()),
-                    confidential_category=app.confidential_category, body_id=app.body_id, all_day=True)
+                    confidential_category=app.confidential_category, body_id=app.body_id, all_day=True,
+                    **_report_details(app.funder.name if app.funder else None, app.title,
+                                      app.amount_awarded_cents, app.amount_requested_cents,
+                                      report.owner.name if report.owner else None))
 
 
 def sync_application_deadlines(ctx: Context, app: GrantApplication) -> None:
@@ -673,8 +707,12 @@ def report_deadlines(ctx: Context, start: datetime, end: datetime) -> list[Deadl
     first, last = _dates(start, end, tz)
     rows = ctx.session.execute(
         select(Report.id, Report.kind, Report.due_date, Report.owner_id, GrantApplication.title,
-               GrantApplication.confidential_category, GrantApplication.body_id)
+               GrantApplication.confidential_category, GrantApplication.body_id,
+               GrantApplication.amount_awarded_cents, GrantApplication.amount_requested_cents,
+               Funder.name.label("funder_name"), Person.name.label("owner_name"))
         .join(GrantApplication, Report.application_id == GrantApplication.id)
+        .join(Funder, GrantApplication.funder_id == Funder.id)
+        .outerjoin(Person, Report.owner_id == Person.id)
         .where(Report.deadline_open.is_(True), Report.due_date >= first, Report.due_date < last)).all()
     found = []
     for r in rows:
@@ -684,5 +722,7 @@ def report_deadlines(ctx: Context, start: datetime, end: datetime) -> list[Deadl
                               title_en=f"{en} — {_short(r.title)}", path=f"/grants/reports/{r.id}",
                               recipient_ids=frozenset({r.owner_id} if r.owner_id else ()),
                               confidential_category=r.confidential_category, body_id=r.body_id,
-                              all_day=True))
+                              all_day=True,
+                              **_report_details(r.funder_name, r.title, r.amount_awarded_cents,
+                                                r.amount_requested_cents, r.owner_name)))
     return [d for d in found if start <= d.due_at < end]

@@ -16,7 +16,7 @@ from api.deps import PageCtx, ViewerCtx
 from api.errors import ERROR_RESPONSES, Invalid
 from api.i18n import t
 from api.pagination import PageParams, page_params, paginate
-from api.register import service
+from api.register import sentences, service
 from api.register.models import RegisterEvent
 from api.register.scopes import visible_now
 from api.schemas import Instant, Page, QueryId, query_line
@@ -118,8 +118,14 @@ def register_page(request: Request, ctx: PageCtx, page: int = Query(1, ge=1, le=
     data = paginate(ctx.session, visible_events(ctx, object_type or None),
                     PageParams(page=page, per_page=50))
     seq, digest = service.head(ctx)
+    lang = ctx.lang
     return render(request, ctx, "register/list.html", {"data": data, "object_type": object_type or "",
-                                                        "head_seq": seq, "head_hash": digest})
+                                                        "head_seq": seq, "head_hash": digest,
+                                                        # actions as sentences, not codes
+                                                        "describe": lambda e: sentences.sentence(
+                                                            e.action, e.object_type, e.object_id, lang),
+                                                        "object_name": lambda k: sentences.type_name(k, lang),
+                                                        "state_change": lambda e: sentences.change(e, lang)})
 
 
 @pages.get("/register/verify")

@@ -5,11 +5,12 @@ checked in `cross_check`, which returns each problem with the path of the offend
 that the loader can point at its line.
 """
 
+import calendar
 import re
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from workflows.spec import TransitionRules, WorkflowRules  # noqa: F401 - part of the rules' shape
 
@@ -36,12 +37,30 @@ class SendingHours(Strict):
     end: str = Field(pattern=r"^([01]\d|2[0-4]):[0-5]\d$")
 
 
+MONTH_DAY = r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
+
+
+def real_month_day(value: str) -> str:
+    """"MM-DD" naming a day every year has (February 29 and April 31 are refused)."""
+    month, day = (int(part) for part in value.split("-"))
+    if day > calendar.monthrange(2027, month)[1]:  # 2027: not a leap year
+        raise ValueError(f"{value!r} is not a day of every year (MM-DD)")
+    return value
+
+
 class CollectiveRules(Strict):
     name: str = Field(min_length=1, max_length=200)
     locale: Literal["fr-CA", "en-CA"] = "fr-CA"
     timezone: str = "America/Toronto"
     currency: Literal["CAD"] = "CAD"
     sending_hours: SendingHours | None = None
+    # First day of the fiscal year ("MM-DD"): April 1 for most Québec community organisations.
+    fiscal_year_start: str = Field(default="04-01", pattern=MONTH_DAY)
+
+    @field_validator("fiscal_year_start")
+    @classmethod
+    def _fiscal_day(cls, value: str) -> str:
+        return real_month_day(value)
 
     @field_validator("timezone")
     @classmethod
@@ -220,7 +239,8 @@ class LogbookRules(Strict):
     visible_to: list[Key] = []  # bodies whose members see the entries and statistics
     correction_days: int = Field(default=30, ge=0, le=366)
     small_cell_under: int = Field(default=5, ge=1, le=100)
-    fiscal_year_start: str = Field(default="04-01", pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+    # The collective's fiscal year start unless given here (see GovernanceRules).
+    fiscal_year_start: str = Field(default="04-01", pattern=MONTH_DAY)
     sites: Category = Category()
     modes: Category = Category()
     ages: Category = Category()
@@ -229,6 +249,11 @@ class LogbookRules(Strict):
 
     def category(self, name: str) -> Category:
         return getattr(self, name)
+
+    @field_validator("fiscal_year_start")
+    @classmethod
+    def _fiscal_day(cls, value: str) -> str:
+        return real_month_day(value)
 
 
 class ReportSection(Strict):
@@ -264,6 +289,13 @@ class GovernanceRules(Strict):
     workflows: dict[Key, WorkflowRules]
     logbook: LogbookRules = LogbookRules()
     report_templates: dict[Key, ReportTemplate] = {}
+
+    @model_validator(mode="after")
+    def _one_fiscal_year(self) -> "GovernanceRules":
+        """The logbook counts by the collective's fiscal year unless it names its own."""
+        if "fiscal_year_start" not in self.logbook.model_fields_set:
+            self.logbook.fiscal_year_start = self.collective.fiscal_year_start
+        return self
 
     def body(self, key: str) -> BodyRules | None:
         return next((b for b in self.bodies if b.key == key), None)

@@ -43,8 +43,11 @@ def test_a_member_moves_a_task_on_the_board_in_chromium_without_javascript(live_
     assert "Réviser le code d'éthique" not in page.locator("section.column[data-state=todo]").inner_text()
 
     # Blocking without a reason is refused with the guard's message; with one it moves.
+    # (Moves other than the card's main one are under its "more" menu.)
+    page.click(f"#task-{task_id} details.more-actions summary")
     page.click(f"#task-{task_id} button[value=block]")
     assert "Indiquez la raison du blocage." in page.locator(".flash").first.inner_text()
+    page.click(f"#task-{task_id} details.more-actions summary")
     page.fill(f"#reason-{task_id}", "En attente du conseil")
     page.click(f"#task-{task_id} button[value=block]")
     blocked = page.locator("section.column[data-state=blocked]")

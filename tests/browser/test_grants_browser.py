@@ -18,6 +18,15 @@ def test_an_application_moves_through_the_pipeline_and_shows_in_the_calendar(liv
         from api.grants.models import Funder
 
         session.add(Funder(name="Centraide Estrie", kind="foundation"))
+        # "Approuvée par le CE" names a decision the executive committee adopted (issue 13).
+        from sqlalchemy import select
+
+        from api.collective.models import Body
+        from api.decisions.models import Decision
+
+        ce = session.execute(select(Body).where(Body.kind == "executive_committee")).scalars().first()
+        session.add(Decision(body_id=ce.id, kind="grant_submission", title="Dépôt du projet de jardin",
+                             state="adopted", confidential_category="funding"))
     sign_in(page, live_server.url, HANDROITS)
     follow_menu(page, "Subventions")
     assert page.locator("h1").inner_text() == "Pipeline des demandes"
@@ -37,10 +46,16 @@ def test_an_application_moves_through_the_pipeline_and_shows_in_the_calendar(liv
 
     page.goto(live_server.url + "/grants")
     assert "Projet de jardin collectif" in _column(page, "idea").inner_text()
-    for state, button in [("idea", "Commencer la rédaction"), ("drafting", "Envoyer en révision"),
-                          ("internal_review", "Approuver"), ("approved", "Déposer")]:
+    for state, button in [("idea", "Commencer la rédaction"), ("drafting", "Envoyer en révision")]:
         _column(page, state).locator(f"button:has-text('{button}')").first.click()
         page.wait_for_load_state()
+    # Approving names the adopted decision, on the application's page.
+    _column(page, "internal_review").locator("a", has_text="Projet de jardin collectif").click()
+    page.select_option("main select[name=decision_id]", label="Dépôt du projet de jardin")
+    page.click("main button[value=approve]")
+    page.goto(live_server.url + "/grants")
+    _column(page, "approved").locator("button:has-text('Déposer')").first.click()
+    page.wait_for_load_state()
     assert "Projet de jardin collectif" in _column(page, "submitted").inner_text()
     # The columns stack on a phone: each one as wide as the page.
     first, second = (_column(page, "idea").bounding_box(), _column(page, "drafting").bounding_box())
@@ -67,6 +82,6 @@ def test_an_application_moves_through_the_pipeline_and_shows_in_the_calendar(liv
     page.goto(f"{live_server.url}/calendar?month={deadline:%Y-%m}")
     text = page.locator("main").inner_text()
     assert "Dépôt de la demande — Demande au ministère" in text
-    assert "17 h 00" in text
+    assert "17\u00a0h\u00a000" in text  # non-breaking: "17 h 00" never wraps
     assert page.input_value("#feed-url").endswith(".ics")
     screenshot(page, "grants-calendar-phone")

@@ -89,7 +89,7 @@ def test_the_task_page_shows_the_due_time_in_toronto_and_flags_it_overdue(web, c
                        due_at="2026-11-24T00:30:00Z").json()
     token = sign_in(web, CHAIR)
     page = _page(web.get(f"/tasks/{task['id']}"))
-    assert "23 novembre 2026, 19 h 30" in page and "En retard" in page
+    assert "23\u00a0novembre 2026, 19\u00a0h\u00a030" in page and "En retard" in page
     dashboard = _page(web.get("/"))
     assert "Mes tâches" in dashboard and "Rapport au bailleur" in dashboard and "En retard" in dashboard
     # In English (the header's language form) the same instant reads November 23, 7:30 PM.
@@ -108,11 +108,11 @@ def test_comments_and_hours_from_the_task_page(web, client, as_chair):
     assert r.status_code == 422
     r = web.post(f"/tasks/{task['id']}/time", data={"csrf_token": token, "hours": "1,5", "on_date": "2026-11-02"},
                  follow_redirects=True)
-    assert r.status_code == 200 and "1.50" in _page(r)
+    assert r.status_code == 200 and "1,50\u00a0h" in _page(r)  # French: decimal comma, "h"
     r = web.post(f"/tasks/{task['id']}/time", data={"csrf_token": token, "hours": "abc", "on_date": "2026-11-02"})
     assert r.status_code == 422
     workload = _page(web.get("/committees/workload?start=2026-11-01&end=2026-11-30"))
-    assert "Carrefour jeunesse-emploi" in workload and "1.50" in workload
+    assert "Carrefour jeunesse-emploi" in workload and "1,50\u00a0h" in workload
     assert web.get("/committees/workload?start=nope").status_code == 422
 
 
@@ -131,7 +131,7 @@ def test_the_meeting_page_records_attendance_and_reorders_the_agenda(web, client
     meeting, ids = ce_meeting_with_in_camera_item(client, as_chair)
     token = sign_in(web, CHAIR)
     page = web.get(f"/meetings/{meeting}").text
-    seat_ids = re.findall(r'name="seat_id" value="(\d+)"', page)
+    seat_ids = re.findall(r'name="status-(\d+)" value="present"', page)  # one form for the whole body
     assert len(seat_ids) >= 5
     r = web.post(f"/meetings/{meeting}/attendance", data={"csrf_token": token, "seat_id": seat_ids[0],
                                                           "status": "present"}, follow_redirects=True)

@@ -82,7 +82,8 @@ def test_a_member_votes_from_the_invitation_on_a_phone_and_sees_their_choice_mar
     assert page.locator("#choice-yes").is_checked()
     assert not page.locator("#choice-no").is_checked() and not page.locator("#choice-abstain").is_checked()
     assert page.locator("#confirm-vote").count() == 0
-    assert "Pour le changer d'ici le 23 octobre 2026, 8 h 00 (EDT)" in page.locator("#change-until").inner_text()
+    assert "Pour le changer d'ici le 23\u00a0octobre 2026, 8\u00a0h\u00a000 (HAE)" in (
+        page.locator("#change-until").inner_text())
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     screenshot(page, "decision-vote-by-email-375")
 
@@ -91,7 +92,7 @@ def test_a_member_votes_from_the_invitation_on_a_phone_and_sees_their_choice_mar
     page.goto(f"{live.url}/decisions/{decision_id}")
     pressed = page.locator("button[name=choice][aria-pressed=true]")
     assert pressed.count() == 1 and pressed.get_attribute("value") == "yes"
-    assert "Vous pouvez changer votre vote jusqu'au 23 octobre 2026, 8 h 00 (EDT)." in (
+    assert "Vous pouvez changer votre vote jusqu'au 23\u00a0octobre 2026, 8\u00a0h\u00a000 (HAE)." in (
         page.locator("#change-until").inner_text())
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     context.close()

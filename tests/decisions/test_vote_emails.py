@@ -22,11 +22,12 @@ def test_every_seat_holder_is_invited_once_in_their_language_and_everyone_gets_t
 
     # A French-speaking member: her invitation, with the rules in words and local times.
     [invitation] = mail.to(MEMBERS[0])
-    assert invitation["Subject"] == "Vote ouvert : Procédure d'accueil — jusqu'au 23 octobre 2026, 8 h 00 (EDT)"
+    assert invitation["Subject"] == ("Vote ouvert : Procédure d'accueil — "
+                                     "jusqu'au 23\u00a0octobre 2026, 8\u00a0h\u00a000 (HAE)")
     text = text_of(invitation)
     assert "Adoption du budget révisé." in text  # the text of the proposal
     assert "Proposé par Direction — Carrefour jeunesse-emploi (Carrefour jeunesse-emploi Memphrémagog)." in text
-    assert "Fermeture du vote : 23 octobre 2026, 8 h 00 (EDT)" in text
+    assert "Fermeture du vote : 23\u00a0octobre 2026, 8\u00a0h\u00a000 (HAE)" in text
     assert ("Pour être adoptée : quorum de 50 % des sièges votants, soit 3 sur 5; "
             "majorité simple des votes exprimés.") in text
     assert "Le vote se fermera dès que tous auront voté." in text
@@ -110,7 +111,7 @@ def test_an_invitation_opened_at_night_leaves_in_the_morning(client, voters, mai
     clock.set(datetime(2026, 10, 21, 12, 0, tzinfo=UTC))  # 8 h 00
     mail.send()
     [invitation] = mail.to(MEMBERS[0])
-    assert "jusqu'au 23 octobre 2026, 22 h 30 (EDT)" in str(invitation["Subject"])
+    assert "jusqu'au 23\u00a0octobre 2026, 22\u00a0h\u00a030 (HAE)" in str(invitation["Subject"])
 
 
 def test_the_chair_reminds_those_who_have_not_voted_once_per_twelve_hours(client, voters, mail, clock):

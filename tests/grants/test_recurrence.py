@@ -18,10 +18,11 @@ def test_january_31_plus_one_month_is_the_end_of_february():
 def test_monthly_reports_end_each_month_and_the_last_one_ends_with_the_period():
     assert recurring_dates(date(2027, 1, 31), date(2027, 6, 15), "monthly") == [
         date(2027, 2, 28), date(2027, 3, 31), date(2027, 4, 30), date(2027, 5, 31), date(2027, 6, 15)]
+    # 30 days after each quarter END (March 31, June 30...), not after the next quarter's first day.
     assert recurring_dates(date(2027, 1, 1), date(2027, 12, 31), "quarterly", offset_days=30) == [
-        date(2027, 5, 1), date(2027, 7, 31), date(2027, 10, 31), date(2028, 1, 30)]
+        date(2027, 4, 30), date(2027, 7, 30), date(2027, 10, 30), date(2028, 1, 30)]
     assert recurring_dates(date(2026, 4, 1), date(2029, 3, 31), "yearly") == [
-        date(2027, 4, 1), date(2028, 4, 1), date(2029, 3, 31)]
+        date(2027, 3, 31), date(2028, 3, 31), date(2029, 3, 31)]
     assert requirement_dates("offset", anchor=date(2027, 3, 31), offset_days=30) == [date(2027, 4, 30)]
     assert requirement_dates("fixed", due_date=date(2027, 6, 1)) == [date(2027, 6, 1)]
 

@@ -47,7 +47,7 @@ def test_the_shipped_rules_have_the_logbook_and_three_report_templates():
     ("omh_magog: {name: {fr: OMH de Magog, en: Magog OMH}, group: omh}",
      "omh_magog: {name: {fr: OMH de Magog, en: Magog OMH}, group: hlm}", "group: hlm", "unknown group 'hlm'"),
     ("visible_to: [executive_committee]", "visible_to: [board]", "visible_to: [board]", "unknown body 'board'"),
-    ("  fiscal_year_start: \"04-01\"", "  fiscal_year_start: \"13-01\"", "fiscal_year_start", "pattern"),
+    ("  fiscal_year_start: \"04-01\"", "  fiscal_year_start: \"13-01\"", 'fiscal_year_start: "13-01"', "pattern"),
 ])
 def test_a_mistake_in_the_logbook_or_a_template_points_at_its_line(old, new, needle, message):
     assert GOOD.count(old) == 1, old

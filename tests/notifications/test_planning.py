@@ -55,7 +55,8 @@ def test_a_reminder_schedule_across_the_end_of_dst_arrives_at_the_same_local_tim
     assert len(mails) == 2
     for mail in mails:
         text = mail.get_body(("plain",)).get_content()
-        assert "5 novembre 2026, 10 h 00 (EST)" in text  # the deadline in local time (French)
+        # The deadline in local time, in French: HNE, and spaces that never break "10 h 00".
+        assert "5\u00a0novembre 2026, 10\u00a0h\u00a000 (HNE)" in text
         assert "http://testserver/tasks/1" in text
         assert "http://testserver/preferences" in text and "/unsubscribe/" in text
         html = mail.get_body(("html",)).get_content()
