@@ -7,6 +7,7 @@ refused proposal leaves nothing behind; a proposal that goes through commits at 
 from datetime import date
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
 from sqlalchemy import select
 
 from api.charts import Part, share_bar
@@ -53,6 +54,15 @@ def history(request: Request, ctx: PageCtx, page: int = Query(1, ge=1, le=100_00
         "by_year": service.grouped(service.totals(ctx, "year")),
         "by_grant": service.grouped(service.totals(ctx, "grant")),
     })
+
+
+@router.get("/fee-splits/totals.csv")
+def totals_csv(ctx: PageCtx) -> Response:
+    """The page's download: the totals as the person's spreadsheet opens them (French Excel:
+    `;`, decimal commas, byte-order mark); the API keeps its own format."""
+    service.require_access(ctx)
+    return Response(service.totals_csv(ctx, None, excel_lang=ctx.lang), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="frais-de-gestion-totaux.csv"'})
 
 
 def _workload(ctx: Context, partners, start: str | None, end: str | None) -> tuple[dict | None, str | None]:

@@ -5,8 +5,6 @@ done as asked is a 422 naming every wrong field (`ErrorOut` with one detail per 
 unit of work is then refused, so such an answer never leaves anything in the database.
 """
 
-import csv
-import io
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -26,7 +24,6 @@ from api.feesplit.schemas import (
     WorkloadOut,
 )
 from api.i18n import t
-from api.money import from_cents
 from api.pagination import PageParams, page_params, paginate
 from api.schemas import Day, Id, Page
 
@@ -87,29 +84,11 @@ def totals(ctx: ViewerCtx, by: Literal["year", "grant"] = Query("year")) -> Tota
                      total_cents=sum(r.total_cents for r in rows))
 
 
-def _cell(value: object) -> object:
-    """Spreadsheets run cells starting with = + - @ as formulas: neutralise them."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def totals_csv(ctx: Context, by: str | None) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["dimension", "key", "organisation_id", "organisation", "total_cents", "total"])
-    for dimension in ([by] if by else ["year", "grant"]):
-        for row in service.totals(ctx, dimension):
-            writer.writerow([row.dimension, "" if row.key is None else row.key, row.organisation_id,
-                             _cell(row.organisation), row.total_cents, str(from_cents(row.total_cents))])
-    return CSVResponse(out.getvalue(), headers={
-        "Content-Disposition": 'attachment; filename="frais-de-gestion-totaux.csv"'})
-
-
 @router.get("/fee-splits/totals.csv", response_class=Response, responses=CSV_DOC)
 def export_totals(ctx: ViewerCtx, by: Literal["year", "grant"] | None = Query(None)) -> Response:
     """Totals per partner per year and per grant, as CSV (amounts in cents and in dollars)."""
-    return totals_csv(ctx, by)
+    return CSVResponse(service.totals_csv(ctx, by), headers={
+        "Content-Disposition": 'attachment; filename="frais-de-gestion-totaux.csv"'})
 
 
 @router.get("/fee-splits/workload", response_model=WorkloadOut)

@@ -12,6 +12,8 @@ edge, or not at all. `api/feesplit/area.py` plugs `on_decision_transition` and `
 into the decisions area.
 """
 
+import csv
+import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -44,7 +46,7 @@ from api.feesplit.schemas import (
     parse_weight,
 )
 from api.grants.models import Funder, GrantApplication
-from api.i18n import catalog, normalise, t
+from api.i18n import catalog, csv_bytes, csv_number, normalise, t
 from api.money import format_money, from_cents, to_cents
 from api.register import service as register
 from api.rules.schema import GovernanceRules
@@ -596,6 +598,38 @@ def totals(ctx: Context, by: str) -> list[TotalRow]:
     rows.sort(key=lambda r: (-(r.key or 0) if by == "year" else (r.key is None, r.key or 0),
                              r.organisation))
     return rows
+
+
+CSV_COLUMNS = ["dimension", "key", "organisation_id", "organisation", "total_cents", "total"]
+
+
+def _cell(value: object) -> object:
+    """Spreadsheets run cells starting with = + - @ as formulas: neutralise them."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def totals_csv(ctx: Context, by: str | None, excel_lang: str | None = None) -> bytes:
+    """Totals per partner per year and per grant as CSV (cents and dollars). With `excel_lang`
+    "fr" (the page's download), what a French Excel opens right: headers and dimensions in
+    French, `;` between cells, decimal commas, UTF-8 with a byte-order mark; without it, the
+    API's comma-separated format with its column keys."""
+    french = excel_lang is not None and normalise(excel_lang) == "fr"
+    rows = []
+    for dimension in ([by] if by else ["year", "grant"]):
+        for row in totals(ctx, dimension):
+            total = from_cents(row.total_cents)
+            rows.append([t(f"feesplit.csv.dimension.{dimension}", "fr") if french else dimension,
+                         "" if row.key is None else row.key, row.organisation_id, _cell(row.organisation),
+                         row.total_cents, csv_number(total, "fr") if french else str(total)])
+    if french:
+        return csv_bytes([t(f"feesplit.csv.column.{c}", "fr") for c in CSV_COLUMNS], rows, "fr")
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows(rows)
+    return out.getvalue().encode()
 
 
 def grouped(rows: list[TotalRow]) -> list[tuple[int | None, list[TotalRow], int]]:

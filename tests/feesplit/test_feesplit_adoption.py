@@ -2,6 +2,7 @@
 
 import csv
 import io
+from decimal import Decimal
 
 from sqlalchemy import select
 
@@ -9,7 +10,7 @@ from api.decisions.models import Recusal
 from api.feesplit import service
 from api.feesplit.models import FeeShare, FeeSplit
 from tests.feesplit.helpers import CJM, HAN_DROITS, MEM, THREE, count_rows, org_ids, propose, propose_and_adopt
-from tests.helpers import CHAIR, MEMBERS, token_for, unit_of_work
+from tests.helpers import CHAIR, MEMBERS, sign_in, token_for, unit_of_work
 from workflows.engine import Fired
 
 
@@ -111,9 +112,22 @@ def test_totals_per_partner_per_year_and_per_grant_and_the_csv_adds_up(client, a
     text = page.text.replace("&nbsp;", "\u00a0")
     for shown in ("Sans subvention", "Subvention nº 3", "<caption>2025</caption>",
                   "<caption>2026</caption>", "3\u00a0277,77\u00a0$", "3\u00a0500,00\u00a0$",
-                  "/api/v1/fee-splits/totals.csv"):
+                  'href="/fee-splits/totals.csv"'):
         assert shown in text, shown
     assert text.index("<caption>2026</caption>") < text.index("<caption>2025</caption>")
+
+    # The page's download opens right in a French Excel: `;`, decimal commas, a byte-order
+    # mark, French headers; read back in that dialect, it adds up like the API's.
+    sign_in(client, CHAIR)
+    download = client.get("/fee-splits/totals.csv")
+    assert download.status_code == 200 and download.content.startswith("\ufeff".encode())
+    french = list(csv.DictReader(io.StringIO(download.content.decode("utf-8-sig")), delimiter=";"))
+    assert {row["Regroupement"] for row in french} == {"année", "subvention"}
+    for dimension in ("année", "subvention"):
+        part = [row for row in french if row["Regroupement"] == dimension]
+        dollars = sum(Decimal(row["Total ($)"].replace(",", ".")) for row in part)
+        assert dollars * 100 == adopted and all("," in row["Total ($)"] for row in part)
+    client.cookies.clear()
 
     listing = client.get("/api/v1/fee-splits?per_page=2", headers=chair).json()
     assert listing["total"] == 4 and len(listing["items"]) == 2 and listing["pages"] == 2
