@@ -15,6 +15,7 @@ from workflows.engine import Binding
 def install(registry: Registry) -> None:
     registry.routers += [routes.router, pages.router]
     registry.engine.add_guard("reason_given", guards.reason_given)
+    registry.engine.add_guard("cancel_reason_given", guards.cancel_reason_given)
     registry.engine.add_guard("minutes_approval_adopted", guards.minutes_approval_adopted)
     registry.engine.bind(Binding(object_type="task", workflow_name=lambda obj: "task",
                                  actor_roles=tasks.task_roles))

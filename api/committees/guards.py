@@ -14,6 +14,14 @@ def reason_given(g: GuardContext) -> Blocked | None:
     return None
 
 
+def cancel_reason_given(g: GuardContext) -> Blocked | None:
+    """Cancelling a task, a destructive move, needs a reason too, kept in the register (the
+    page also asks for a confirmation)."""
+    if not str(g.params.get("reason") or "").strip():
+        return Blocked("committees.guard.cancel_reason_given")
+    return None
+
+
 def minutes_approval_adopted(g: GuardContext) -> Blocked | None:
     """The meeting's minutes are approved only by an adopted `minutes_approval` decision."""
     decision_id = g.obj.minutes_decision_id

@@ -76,6 +76,24 @@ def test_blocking_needs_a_reason_and_the_reason_is_kept(client, as_chair):
     assert client.get(f"/api/v1/tasks/{task['id']}", headers=as_chair).json()["blocked_reason"] is None
 
 
+def test_cancelling_a_task_through_the_api_needs_a_reason_and_the_register_keeps_it(client, as_chair):
+    board = body_id(client, as_chair, "funding")
+    task = create_task(client, as_chair, board).json()
+    url = f"/api/v1/tasks/{task['id']}/transitions"
+    for params in ({}, {"reason": "  "}):
+        r = client.post(url, json={"trigger": "cancel", "params": params}, headers=as_chair)
+        assert r.status_code == 409 and r.json()["guard"] == "cancel_reason_given"
+        assert r.json()["message"] == "Indiquez pourquoi la tâche est annulée."
+        assert client.get(f"/api/v1/tasks/{task['id']}", headers=as_chair).json()["state"] == "todo"
+    r = client.post(url, json={"trigger": "cancel", "params": {"reason": "Le bailleur a retiré l'appel"}},
+                    headers=as_chair)
+    assert r.status_code == 200 and r.json()["state"] == "cancelled"
+    events = client.get(f"/api/v1/register?object_type=task&object_id={task['id']}&per_page=50",
+                        headers=as_chair).json()["items"]
+    cancel = next(e for e in events if e["action"] == "task.cancel")
+    assert cancel["after"]["reason"] == "Le bailleur a retiré l'appel"
+
+
 def test_a_due_date_in_the_past_is_saved_with_a_warning(client, as_chair, clock):
     clock(datetime(2026, 11, 23, 15, 0, tzinfo=UTC))
     board = body_id(client, as_chair, "administration")
