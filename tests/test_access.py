@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from api.access import load_viewer
 from api.collective.models import Body, Person
-from tests.conftest import ADMIN, CHAIR, MEMBERS, PARTNER, STAFF, seed_demo
+from tests.helpers import ADMIN, CHAIR, MEMBERS, PARTNER, STAFF, seed_demo
 
 
 @pytest.fixture

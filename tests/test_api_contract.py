@@ -40,7 +40,7 @@ BOUNDED = settings(max_examples=25, deadline=None, derandomize=True, database=No
 def demo_app(app, runtime):
     """The app on the demo collective with its decisions, meetings, grants, tasks..., so that
     small ids name real objects."""
-    from tests.conftest import SEED_DAY
+    from tests.helpers import SEED_DAY
 
     with runtime.unit_of_work() as ctx:
         for _, hook in sorted(runtime.registry.demo_hooks, key=lambda h: h[0]):

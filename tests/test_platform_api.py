@@ -1,6 +1,6 @@
 """The platform through its JSON API, on SQLite and PostgreSQL: sign-in, roles, CRUD, bad input."""
 
-from tests.conftest import ADMIN, DEMO_PASSWORD, MEMBERS, STAFF, token_for
+from tests.helpers import ADMIN, DEMO_PASSWORD, MEMBERS, STAFF, token_for
 
 
 def test_health_reports_database_and_scheduler(client):

@@ -6,7 +6,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import ADMIN, DEMO_PASSWORD, MEMBERS, STAFF
+from tests.helpers import ADMIN, DEMO_PASSWORD, MEMBERS, STAFF
 
 
 def csrf_of(html: str) -> str:

@@ -9,7 +9,7 @@ import pytest
 
 from api.areas import install_all
 from api.rules.loader import RulesInvalid, load_rules, parse_rules
-from tests.conftest import RULES
+from tests.helpers import RULES
 
 GOOD = RULES.read_text(encoding="utf-8")
 
@@ -108,7 +108,7 @@ def test_relais_rules_check_prints_file_line_and_exits_non_zero(tmp_path):
 
 def test_the_app_refuses_to_start_on_an_invalid_file(tmp_path, sqlite_url):
     from api.main import create_app
-    from tests.conftest import make_settings
+    from tests.helpers import make_settings
 
     bad = tmp_path / "rules.yaml"
     bad.write_text(GOOD.replace("initial: draft", "initial: nowhere", 1), encoding="utf-8")

@@ -97,6 +97,14 @@ def _detail(request: Request, ctx: Context, decision_id: int, error: str | None 
         "now": now()}, status=status)
 
 
+def _refused(request: Request, ctx: Context, decision_id: int, exc: AppError, values: dict | None = None):
+    """An action the rules refused: the decision page again with the reason (and what was
+    typed); an unknown or invisible decision stays a 404."""
+    if exc.status == 404:
+        raise exc
+    return _detail(request, ctx, decision_id, exc.message(ctx.lang), exc.status, values)
+
+
 @router.get("/decisions/{decision_id}")
 def decision_page(decision_id: Id, request: Request, ctx: PageCtx):
     return _detail(request, ctx, decision_id)
@@ -116,9 +124,7 @@ def _vote(decision_id: int, request: Request, ctx: Context, form):
         decision, ballot, status = service.cast_vote(ctx, decision_id, data.choice, seat_id=data.seat_id,
                                                      channel="page", reason=data.reason)
     except AppError as exc:
-        if exc.status == 404:
-            raise
-        return _detail(request, ctx, decision_id, exc.message(ctx.lang), exc.status)
+        return _refused(request, ctx, decision_id, exc)
     choice = t(f"decision.choice.{ballot.choice}", ctx.lang)
     key = {"cast": "decision.vote_recorded", "changed": "decision.vote_changed",
            "unchanged": "decision.vote_unchanged"}[status]
@@ -142,9 +148,7 @@ def _recuse(decision_id: int, request: Request, ctx: Context, form):
     try:
         service.recuse(ctx, decision_id, data.reason)
     except AppError as exc:
-        if exc.status == 404:
-            raise
-        return _detail(request, ctx, decision_id, exc.message(ctx.lang), exc.status, values)
+        return _refused(request, ctx, decision_id, exc, values)
     flash(request, "decision.recused_done", "success")
     return redirect(f"/decisions/{decision_id}")
 
@@ -212,9 +216,7 @@ def nudge(decision_id: Id, request: Request, ctx: PageCtx):
     try:
         _, queued = notices.remind_undecided(ctx, decision_id)
     except AppError as exc:
-        if exc.status == 404:
-            raise
-        return _detail(request, ctx, decision_id, exc.message(ctx.lang), exc.status)
+        return _refused(request, ctx, decision_id, exc)
     flash(request, "decision.nudge_sent", "success", n=queued)
     return redirect(f"/decisions/{decision_id}")
 
@@ -284,9 +286,7 @@ def _give_proxy(decision_id: int, request: Request, ctx: Context, form):
     try:
         delegation.give_proxy(ctx, data)
     except AppError as exc:
-        if exc.status == 404:
-            raise
-        return _detail(request, ctx, decision_id, exc.message(ctx.lang), exc.status)
+        return _refused(request, ctx, decision_id, exc)
     flash(request, "decision.proxy.given", "success")
     return redirect(f"/decisions/{decision_id}")
 
@@ -296,9 +296,7 @@ def revoke_proxy(decision_id: Id, proxy_id: Id, request: Request, ctx: PageCtx):
     try:
         delegation.revoke_proxy(ctx, proxy_id)
     except AppError as exc:
-        if exc.status == 404:
-            raise
-        return _detail(request, ctx, decision_id, exc.message(ctx.lang), exc.status)
+        return _refused(request, ctx, decision_id, exc)
     flash(request, "decision.proxy.revoked", "success")
     return redirect(f"/decisions/{decision_id}")
 

@@ -14,8 +14,7 @@ from sqlalchemy import func, select
 from api.collective.models import Invitation, Person, Seat
 from api.timeutil import now, set_clock
 from tests.auth.helpers import ask_for_token, device, person_id
-from tests.conftest import make_settings
-from tests.helpers import ADMIN, CHAIR, DEMO_PASSWORD, MEMBERS, csrf_of, sign_in, token_for
+from tests.helpers import ADMIN, CHAIR, DEMO_PASSWORD, MEMBERS, csrf_of, make_settings, sign_in, token_for
 from tests.notifications.conftest import deliver, smtp, wait_for  # noqa: F401 - the SMTP fixture
 
 NEWCOMER = "nouvelle.personne@exemple.org"

@@ -9,8 +9,7 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from api.web import TEMPLATES_DIR
-from tests.conftest import make_settings
-from tests.helpers import ADMIN, sign_in, token_for
+from tests.helpers import ADMIN, make_settings, sign_in, token_for
 
 
 def _directives(response) -> dict[str, str]:

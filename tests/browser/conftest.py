@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ import uvicorn
 
 from api.db import Database
 from migrations import upgrade
-from tests.conftest import DEMO_PASSWORD, IN_CI, make_settings, seed_demo
+from tests.helpers import DEMO_PASSWORD, IN_CI, make_settings, seed_demo
 
 CHROMIUM = os.environ.get("RELAIS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -39,12 +40,20 @@ class LiveServer:
 @pytest.fixture
 def live_server(tmp_path) -> Iterator[LiveServer]:
     """A fresh database and a real uvicorn server per test."""
+    with serve_live(tmp_path) as live:
+        yield live
+
+
+@contextmanager
+def serve_live(tmp_path, name: str = "browser.db", with_area_data: bool = False) -> Iterator[LiveServer]:
+    """A real uvicorn server on a new SQLite database with the demo people (and, with
+    `with_area_data`, the demo's decisions, grants, tasks and meetings), until the block ends."""
     from api.main import create_app
 
-    db_url = f"sqlite:///{tmp_path / 'browser.db'}"
+    db_url = f"sqlite:///{tmp_path / name}"
     upgrade(db_url)
     database = Database(db_url)
-    seed_demo(database)
+    seed_demo(database, with_area_data=with_area_data)
     port = _free_port()
     app = create_app(make_settings(db_url, base_url=f"http://127.0.0.1:{port}"), db=database)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
@@ -56,10 +65,12 @@ def live_server(tmp_path) -> Iterator[LiveServer]:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the live server did not start")
         time.sleep(0.05)
-    yield LiveServer(f"http://127.0.0.1:{port}", database, app)
-    server.should_exit = True
-    thread.join(timeout=10)
-    database.dispose()
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", database, app)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        database.dispose()
 
 
 @pytest.fixture

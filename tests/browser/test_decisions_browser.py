@@ -2,7 +2,7 @@
 opens a proposal, the five executive-committee voters vote, the outcome is shown."""
 
 from tests.browser.conftest import follow_menu, screenshot, sign_in
-from tests.conftest import CHAIR, MEMBERS
+from tests.helpers import CHAIR, MEMBERS
 
 
 def test_the_chair_opens_a_vote_members_vote_in_the_browser_and_the_outcome_is_shown(live_server, page, browser):

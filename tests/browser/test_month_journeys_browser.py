@@ -12,18 +12,13 @@ in English, with axe-core finding no violation (of any impact) on every page rea
 
 The live server here holds the demo's area data (grants, tasks, meetings)."""
 
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 
-from api.db import Database
-from migrations import upgrade
 from tests.browser.axe import assert_accessible
-from tests.browser.conftest import LiveServer, _free_port, follow_menu, screenshot, sign_in
-from tests.conftest import ADMIN, MEMBERS, STAFF, make_settings, seed_demo
+from tests.browser.conftest import LiveServer, follow_menu, screenshot, serve_live, sign_in
+from tests.helpers import ADMIN, MEMBERS, STAFF
 
 SECRETARY = MEMBERS[2]  # executive committee's secretary (Corporation Jeunesse Memphrémagog)
 BOARD_MEMBER = MEMBERS[3]  # member of the administration sub-committee
@@ -40,27 +35,8 @@ WORDS = {
 @pytest.fixture
 def live_month(tmp_path) -> Iterator[LiveServer]:
     """A live Relais with the demo people and the demo's area data."""
-    from api.main import create_app
-
-    db_url = f"sqlite:///{tmp_path / 'month.db'}"
-    upgrade(db_url)
-    database = Database(db_url)
-    seed_demo(database, with_area_data=True)
-    port = _free_port()
-    app = create_app(make_settings(db_url, base_url=f"http://127.0.0.1:{port}"), db=database)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the live server did not start")
-        time.sleep(0.05)
-    yield LiveServer(f"http://127.0.0.1:{port}", database, app)
-    server.should_exit = True
-    thread.join(timeout=10)
-    database.dispose()
+    with serve_live(tmp_path, "month.db", with_area_data=True) as live:
+        yield live
 
 
 def start(page, live, email: str, lang: str) -> None:

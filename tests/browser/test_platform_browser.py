@@ -2,7 +2,7 @@
 French, switch to English, an admin adds a seat, a form error for a bad email."""
 
 from tests.browser.conftest import follow_menu, screenshot, sign_in
-from tests.conftest import ADMIN, MEMBERS
+from tests.helpers import ADMIN, MEMBERS
 
 
 def test_sign_in_lands_on_a_french_dashboard_with_my_seats(live_server, page):

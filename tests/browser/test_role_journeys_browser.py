@@ -10,7 +10,7 @@ axe-core finding no violation on any page reached, in French and in English:
 
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import follow_menu, open_menu, screenshot, sign_in
-from tests.conftest import CHAIR, MEMBERS, STAFF
+from tests.helpers import CHAIR, MEMBERS, STAFF
 
 TREASURER = MEMBERS[0]
 ENGLISH_MEMBER = MEMBERS[3]

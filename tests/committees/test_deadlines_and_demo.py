@@ -6,8 +6,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func, select
 
 from tests.committees.helpers import IN_CAMERA_TITLE, body_id, create_task
-from tests.conftest import seed_demo
-from tests.helpers import CHAIR, MEMBERS, STAFF, token_for, unit_of_work
+from tests.helpers import CHAIR, MEMBERS, STAFF, seed_demo, token_for, unit_of_work
 
 
 def _id(client, email) -> int:

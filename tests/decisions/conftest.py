@@ -9,8 +9,7 @@ from sqlalchemy import select
 
 from api.areas import build_runtime
 from api.context import Runtime
-from tests.conftest import make_settings
-from tests.helpers import CHAIR, MEMBERS, token_for
+from tests.helpers import CHAIR, MEMBERS, make_settings, token_for
 from tests.notifications.conftest import SmtpServer, clock, deliver, smtp  # noqa: F401 - fixtures
 
 VOTERS = [CHAIR, *MEMBERS]  # the five voting seats of the executive committee

@@ -4,9 +4,8 @@ import hashlib
 
 from api.rules.loader import LoadedRules, parse_rules
 from api.rules.service import RulesInForce, record_version
-from tests.conftest import RULES
 from tests.decisions.conftest import create_and_open, vote
-from tests.helpers import CHAIR, MEMBERS
+from tests.helpers import CHAIR, MEMBERS, RULES
 
 BUDGET_SIMPLE = """  budget:
     name: {fr: Budget, en: Budget}

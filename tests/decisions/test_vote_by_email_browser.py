@@ -16,9 +16,8 @@ from api.areas import build_runtime
 from api.db import Database
 from migrations import upgrade
 from tests.browser.conftest import _free_port, browser, screenshot, sign_in  # noqa: F401 - fixture
-from tests.conftest import make_settings, seed_demo
 from tests.decisions.conftest import create_and_open, vote_links
-from tests.helpers import CHAIR, MEMBERS, token_for
+from tests.helpers import CHAIR, MEMBERS, make_settings, seed_demo, token_for
 from tests.notifications.conftest import clock, deliver, smtp  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.browser

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import make_settings
+from tests.helpers import make_settings
 
 
 @pytest.fixture

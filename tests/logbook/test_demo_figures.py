@@ -7,9 +7,8 @@ from datetime import date
 from sqlalchemy import select
 
 from api.grants.models import GrantApplication, Report
-from tests.conftest import SEED_DAY
 from tests.grants.helpers import HANDROITS
-from tests.helpers import token_for
+from tests.helpers import SEED_DAY, token_for
 
 SEED_004 = {"in_omh": "85 %", "in_obnl": "7 %", "in_coop": "4 %", "youth_families": "80 %",
             "individual": "55 %", "referred": "20 %", "to_cisss": "46 %", "cisss_mental_health": "31 %",

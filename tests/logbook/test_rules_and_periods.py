@@ -13,7 +13,7 @@ from api.logbook.charts import bar_chart
 from api.logbook.expressions import ExpressionError, parse
 from api.logbook.stats import Cell, fiscal_quarter, fiscal_year, fiscal_year_of, percent_of, show_percent
 from api.rules.loader import RulesInvalid, parse_rules
-from tests.conftest import RULES
+from tests.helpers import RULES
 
 GOOD = RULES.read_text(encoding="utf-8")
 

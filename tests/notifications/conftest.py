@@ -20,7 +20,7 @@ from api.areas import build_runtime
 from api.collective.models import Body, Person
 from api.context import Runtime
 from api.timeutil import set_clock
-from tests.conftest import make_settings, seed_demo
+from tests.helpers import make_settings, seed_demo
 
 MID = re.compile(rb"^Message-ID:\s*(\S+)", re.MULTILINE | re.IGNORECASE)
 

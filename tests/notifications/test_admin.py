@@ -9,8 +9,7 @@ from sqlalchemy import select, update
 from api.collective.models import Body, Person
 from notifications.deadlines import Deadline, upsert_deadline
 from notifications.models import OutboxMessage, Status
-from tests.conftest import make_settings
-from tests.helpers import ADMIN, CHAIR, MEMBERS, sign_in, token_for, unit_of_work
+from tests.helpers import ADMIN, CHAIR, MEMBERS, make_settings, sign_in, token_for, unit_of_work
 from tests.notifications.conftest import deliver
 
 
@@ -76,7 +75,7 @@ def test_the_local_mailbox_shows_the_email_to_the_admin(client, app, database, c
 
 def test_the_web_app_starts_the_scheduler_with_idempotent_interval_jobs(database, db_url, configure):
     from api.main import create_app
-    from tests.conftest import seed_demo
+    from tests.helpers import seed_demo
 
     seed_demo(database)
     app = create_app(make_settings(db_url, scheduler_enabled=True), db=database)

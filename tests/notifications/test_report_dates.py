@@ -11,8 +11,7 @@ from pathlib import Path
 from api.grants.recurrence import due_at, recurring_dates
 from api.rules.loader import RulesInvalid, parse_rules
 from notifications.deadlines import Deadline, upsert_deadline
-from tests.conftest import RULES
-from tests.helpers import MEMBERS, unit_of_work
+from tests.helpers import MEMBERS, RULES, unit_of_work
 from tests.notifications.conftest import deliver, wait_for
 
 GOOD = RULES.read_text(encoding="utf-8")

@@ -14,8 +14,7 @@ from sqlalchemy import func, select, text, update
 
 from api.register import service as register
 from api.register.models import RegisterEvent, RegisterHead
-from tests.conftest import make_settings
-from tests.helpers import CHAIR, MEMBERS, sign_in, token_for, unit_of_work
+from tests.helpers import CHAIR, MEMBERS, make_settings, sign_in, token_for, unit_of_work
 
 ROOT = Path(__file__).parents[2]
 KEY = register.signing_key(make_settings("sqlite://").secret_key)

@@ -21,9 +21,8 @@ from api.timeutil import set_clock
 from notifications import service as notifications
 from notifications.models import OutboxMessage, Status
 from tests.committees.helpers import body_id
-from tests.conftest import make_settings
 from tests.grants.helpers import HANDROITS, award, fire, make_application
-from tests.helpers import ADMIN, CHAIR, MEMBERS, PARTNER, STAFF, sign_in, token_for, unit_of_work
+from tests.helpers import ADMIN, CHAIR, MEMBERS, PARTNER, STAFF, make_settings, sign_in, token_for, unit_of_work
 from tests.notifications.conftest import SmtpServer, deliver, wait_for
 
 KEY = register.signing_key(make_settings("sqlite://").secret_key)

@@ -8,7 +8,7 @@ from sqlalchemy import select, text
 
 from api.register import service as register
 from api.register.models import RegisterEvent
-from tests.conftest import seed_demo
+from tests.helpers import seed_demo
 
 
 def test_the_demo_collective_is_in_the_register_and_verifies(database):
