@@ -1,5 +1,5 @@
 # Shared by scripts/run and scripts/test: a virtual environment in .venv with Relais installed.
-# Reinstalls only when pyproject.toml changes.
+# Reinstalls only when pyproject.toml or constraints.txt changes; constraints.txt pins known-good versions.
 set -euo pipefail
 PY="${PYTHON:-}"
 if [ -z "$PY" ]; then
@@ -18,12 +18,12 @@ if [ ! -x .venv/bin/python ]; then
 fi
 EXTRA="${RELAIS_INSTALL_EXTRA:-}"
 STAMP=".venv/.relais-installed${EXTRA:+-$EXTRA}"
-if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ]; then
+if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ] || [ constraints.txt -nt "$STAMP" ]; then
   .venv/bin/python -m pip install --quiet --upgrade pip
   if [ -n "$EXTRA" ]; then
-    .venv/bin/python -m pip install --quiet -e ".[$EXTRA]"
+    .venv/bin/python -m pip install --quiet -c constraints.txt -e ".[$EXTRA]"
   else
-    .venv/bin/python -m pip install --quiet -e .
+    .venv/bin/python -m pip install --quiet -c constraints.txt -e .
   fi
   touch "$STAMP"
 fi
