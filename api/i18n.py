@@ -34,8 +34,18 @@ def catalog() -> dict[str, dict[str, str]]:
                 raise CatalogError(f"{path.name}: key {key!r} is already defined elsewhere")
             if not isinstance(value, dict) or set(value) != set(LANGUAGES):
                 raise CatalogError(f"{path.name}: key {key!r} needs exactly fr and en")
-            merged[key] = {lang: str(value[lang]) for lang in LANGUAGES}
+            merged[key] = {"fr": french_typography(str(value["fr"])), "en": str(value["en"])}
     return merged
+
+
+NBSP = "\u00a0"
+
+
+def french_typography(text: str) -> str:
+    """Québec typography, whatever the catalogue's author typed: a non-breaking space before
+    ":" and inside « », so a line never starts with the colon or the closing quote."""
+    text = re.sub(r" +(?=[:»])", NBSP, text)
+    return re.sub(r"(?<=«) +", NBSP, text)
 
 
 def normalise(lang: str | None) -> str:

@@ -53,3 +53,14 @@ def test_placeholders_are_the_same_in_both_languages():
 
 def test_french_is_the_default_language():
     assert t("nav.dashboard", "de") == "Tableau de bord"
+
+
+def test_a_french_colon_or_closing_quote_never_starts_a_line():
+    """Québec typography: "Fin du vote : …" keeps a non-breaking space before the colon and
+    inside « », in every French string, and templates use `colon` rather than a typed " : "."""
+    for key, entry in catalog().items():
+        assert not re.search(r" [:»]|« ", entry["fr"]), key
+        assert "\u00a0" not in entry["en"].replace("\u00a0h", ""), key
+    typed = [str(p.relative_to(ROOT)) for p in (ROOT / "api" / "templates").rglob("*.html")
+             if re.search(r"\}\} : ", p.read_text(encoding="utf-8"))]
+    assert typed == []
