@@ -16,6 +16,8 @@ from html import escape
 
 from markupsafe import Markup
 
+from api.i18n import colon
+
 WIDTH = 360
 LABEL_CHARS = 44
 # Fills that keep a 3:1 contrast with white and with each other's neighbours.
@@ -66,7 +68,7 @@ def share_bar(chart_id: str, title: str, parts: Sequence[Part], lang: str = "fr"
     total = sum(max(p.value, 0) for p in parts)
     bar_h, line = 28, 24
     height = bar_h + 12 + line * len(parts)
-    desc = "; ".join(f"{p.label} : {p.shown} ({_percent(p.value, total, lang)})" for p in parts)
+    desc = "; ".join(f"{p.label}{colon(lang)}{p.shown} ({_percent(p.value, total, lang)})" for p in parts)
     out = _open(chart_id, title, desc, height)
     x = 0.0
     for i, p in enumerate(parts):
@@ -85,7 +87,7 @@ def share_bar(chart_id: str, title: str, parts: Sequence[Part], lang: str = "fr"
     return Markup("".join(out))
 
 
-def amount_bars(chart_id: str, title: str, parts: Sequence[Part]) -> Markup:
+def amount_bars(chart_id: str, title: str, parts: Sequence[Part], lang: str = "fr") -> Markup:
     """One horizontal bar per part, its label above it and its value written after it."""
     if not parts:
         return Markup("")
@@ -93,7 +95,7 @@ def amount_bars(chart_id: str, title: str, parts: Sequence[Part]) -> Markup:
     top = max((p.value for p in parts), default=0) or 1
     room = 130
     height = row * len(parts) + 4
-    desc = "; ".join(f"{p.label} : {p.shown}" for p in parts)
+    desc = "; ".join(f"{p.label}{colon(lang)}{p.shown}" for p in parts)
     out = _open(chart_id, title, desc, height)
     for i, p in enumerate(parts):
         y = i * row
@@ -108,7 +110,7 @@ def amount_bars(chart_id: str, title: str, parts: Sequence[Part]) -> Markup:
 
 
 def year_strip(chart_id: str, title: str, year: int, months: Sequence[str], marks: Sequence[Mark],
-               describe: str = "") -> Markup:
+               describe: str = "", lang: str = "fr") -> Markup:
     """A strip of the twelve months of `year` (their short names given, in the page's
     language) with a numbered mark on each due date; under it one line per mark with its
     date and label. `describe` is the spoken summary (defaults to the lines)."""
@@ -116,7 +118,7 @@ def year_strip(chart_id: str, title: str, year: int, months: Sequence[str], mark
     strip_y, strip_h, line = 18, 26, 22
     height = strip_y + strip_h + 16 + line * len(marks)
     month_w = WIDTH / 12
-    lines = [f"{m.shown or m.day.isoformat()} : {m.label}" for m in marks]
+    lines = [f"{m.shown or m.day.isoformat()}{colon(lang)}{m.label}" for m in marks]
     out = _open(chart_id, title, describe or "; ".join(lines) or title, height)
     for i, name in enumerate(months[:12]):
         x = i * month_w

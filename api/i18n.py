@@ -94,6 +94,11 @@ def _inline(match: re.Match, params: dict, lang: str) -> str:
     return chosen.replace("{", "{{").replace("}", "}}")
 
 
+def colon(lang: str) -> str:
+    """The colon between a label and its value: "Montant\u00a0: 5" in French, "Amount: 5" in English."""
+    return "\u00a0: " if normalise(lang) == "fr" else ": "
+
+
 def format_number(value: object, lang: str, decimals: int = 2) -> str:
     """12 345,67 in French (non-breaking spaces, decimal comma), 12,345.67 in English."""
     number = value if isinstance(value, int | Decimal) else Decimal(str(value))

@@ -1,11 +1,15 @@
 """Who is asking, without three queries on every request: viewers cached per process.
 
 A `Viewer` (person, current seats, the bodies' tree) changes only when a person, a seat or a
-body changes. Every flush that adds, changes or deletes one of those bumps a single counter,
-`membership_version`, in the same transaction (a session listener does it: no service can
-forget). A request reads that counter (one primary-key lookup) and reuses the viewer cached
-for (person, today, counter) — loaded fresh when anything changed, in this process or in
-another one sharing the database.
+body changes. Every flush that adds, changes or deletes one of those gives a single row,
+`membership_version`, a new random value in the same transaction (a session listener does it:
+no service can forget). A request reads that value (one primary-key lookup) and reuses the
+viewer cached for (person, today, value) — loaded fresh when anything changed, in this process
+or in another one sharing the database. Random, not +1: a transaction that changed members and
+rolled back can never leave behind a value that a later, committed change takes again.
+
+The same value keys other figures derived from seats (`ViewerCache.derived`: a body's count of
+current voting seats, read by every vote's early-close check).
 
 A viewer also carries the person's session version (`api.deps` compares a cookie's or a
 token's with it): ending sessions changes the person, so the next request loads it afresh.
@@ -16,6 +20,7 @@ person merged into its own session (no SQL), so a change to the person is saved 
 """
 
 import dataclasses
+import secrets
 import threading
 from collections import OrderedDict
 from datetime import date
@@ -40,11 +45,11 @@ class MembershipVersion(Base):
 
 
 def membership_changed(session: Session) -> None:
-    """Bump the counter: cached viewers are loaded again. The session listener below calls it
+    """A new version: cached viewers are loaded again. The session listener below calls it
     for every flushed change; a bulk `UPDATE` of people, seats or bodies (which the listener
     does not see) calls it itself, in the same transaction."""
     session.execute(update(MembershipVersion).where(MembershipVersion.id == 1)
-                    .values(version=MembershipVersion.version + 1))
+                    .values(version=secrets.randbelow(2**31 - 2) + 1))
 
 
 def _bump_on_membership_change(session: Session, flush_context, instances) -> None:
@@ -61,6 +66,8 @@ def track_membership(factory: sessionmaker) -> None:
 
 
 _VERSION = select(MembershipVersion.version).where(MembershipVersion.id == 1)
+# The version as a column of a larger statement, so a figure and its version are read together.
+VERSION_COLUMN = _VERSION.scalar_subquery()
 
 
 def membership_version(session: Session) -> int:
@@ -76,6 +83,21 @@ class ViewerCache:
         self.size = size
         self._items: OrderedDict[int, tuple[date, int, Viewer]] = OrderedDict()
         self._lock = threading.Lock()
+        self._derived: dict[tuple, tuple[int, object]] = {}
+
+    def derived(self, key: tuple, version: int | None) -> object | None:
+        """A figure derived from people, seats and bodies, kept under `key` (which names the
+        day when it depends on it), if it was computed at this membership `version`."""
+        hit = self._derived.get(key)
+        return hit[1] if hit is not None and version is not None and hit[0] == version else None
+
+    def keep(self, key: tuple, version: int | None, value: object) -> None:
+        """Keep a figure read in the same statement as `version` (so they agree)."""
+        if version is None:
+            return
+        if len(self._derived) >= self.size:
+            self._derived.clear()  # a few thousand small figures at most; start again
+        self._derived[key] = (version, value)
 
     def viewer(self, session: Session, person_id: int, today: date) -> Viewer | None:
         """The person's viewer today, or None if they do not exist or are not active."""

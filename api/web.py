@@ -83,13 +83,18 @@ def flash(request: Request, key: str, kind: str = "info", **params: Any) -> None
 
 
 def render(request: Request, ctx: Any, name: str, context: dict[str, Any] | None = None,
-           status: int = 200):
+           status: int = 200, lang: str | None = None):
     """A page for the unit of work `ctx` (an `api.context.Context`). An error page (a form
-    shown again with its errors) rolls the unit of work back: an error changes nothing."""
+    shown again with its errors) rolls the unit of work back: an error changes nothing.
+    `lang`: a page in another language than the viewer's or the browser's (the page of a link
+    from an email, in the language of the person it was sent to)."""
     if status >= 400:
         ctx.refuse()
     viewer = ctx.viewer
-    lang = viewer.lang if viewer is not None else normalise(request.cookies.get("lang"))
+    if lang is None:
+        lang = viewer.lang if viewer is not None else normalise(request.cookies.get("lang"))
+    else:
+        request.state.lang = lang  # an error page after this one speaks the same language
     return render_page(request, name, context, status, lang=lang, tz=ctx.tz,
                        collective_name=ctx.rules.collective.name, viewer=viewer,
                        nav=nav_items(ctx))

@@ -45,6 +45,7 @@ PASSWORD = "relais-demo-2026"
 COORDINATOR = "coordination.err@relais.demo"
 WORKERS = ["intervention1.err@relais.demo", "intervention2.err@relais.demo"]
 LEAD = "gestion.handroits@relais.demo"
+CHAIR = "direction.cje@relais.demo"
 VOTERS = ["direction.cje@relais.demo", "gestion.handroits@relais.demo", "organisation.ciusss@relais.demo",
           "direction.mdj@relais.demo", "coordination.mem@relais.demo"]
 PAGE_TARGET_MS = 200
@@ -172,6 +173,24 @@ def _post(client, path: str, headers: dict, json: dict, status: int = 201) -> di
     return r.json()
 
 
+def adopted_submission(client) -> int:
+    """The executive committee's vote to submit the application ("Approuvée par le CE" names it)."""
+    chair = _token(client, CHAIR)
+    body_id = next(b["id"] for b in client.get("/api/v1/bodies", headers=chair).json()["items"]
+                   if b["key"] == "executive_committee")
+    decision = _post(client, "/api/v1/decisions", chair, {
+        "kind": "grant_submission", "title": "Dépôt de la demande (banc d'essai)", "body_id": body_id,
+        "text": "Le conseil exécutif approuve le dépôt de la demande."})
+    _post(client, f"/api/v1/decisions/{decision['id']}/transitions", chair, {"trigger": "open"}, 200)
+    for email in VOTERS:
+        r = client.post(f"/api/v1/decisions/{decision['id']}/votes", json={"choice": "yes"},
+                        headers=_token(client, email))
+        assert r.status_code in (200, 201, 403), r.text
+    state = client.get(f"/api/v1/decisions/{decision['id']}", headers=chair).json()["state"]
+    assert state == "adopted", state
+    return decision["id"]
+
+
 def grant_report(client, lead: dict, period: tuple[date, date]) -> tuple[int, int]:
     """An awarded grant funded over `period`, its final report on the regional agreement's
     template: (application id, report id)."""
@@ -181,8 +200,11 @@ def grant_report(client, lead: dict, period: tuple[date, date]) -> tuple[int, in
         "funder_id": funder["id"], "title": "Soutien communautaire — banc d'essai", "amount_requested": "20000",
         "confidential": False, "period_start": period[0].isoformat(), "period_end": period[1].isoformat(),
         "requirements": [{"kind": "final", "due_rule": "fixed", "due_date": period[1].isoformat()}]})
+    decision_id = adopted_submission(client)
     for trigger in ["start_drafting", "send_to_review", "approve", "submit"]:
-        _post(client, f"/api/v1/grant-applications/{app['id']}/transitions", lead, {"trigger": trigger}, 200)
+        params = {"decision_id": decision_id} if trigger == "approve" else {}
+        _post(client, f"/api/v1/grant-applications/{app['id']}/transitions", lead,
+              {"trigger": trigger, "params": params}, 200)
     _post(client, f"/api/v1/grant-applications/{app['id']}/transitions", lead,
           {"trigger": "award", "params": {"amount_awarded": "20000"}}, 200)
     report = client.get(f"/api/v1/reports?application_id={app['id']}", headers=lead).json()["items"][0]

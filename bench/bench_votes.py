@@ -486,6 +486,17 @@ class Driver:
         self.lua = tmp / "votes.lua"
         self.lua.write_text(LUA)
 
+    def _spy(self, run: Run, server: Server, duration: float) -> subprocess.Popen | None:
+        """py-spy on Relais's server during a measured run (`--spy`), sampling every thread."""
+        if not self.args.spy or run.endpoint != "relais" or duration < 3:
+            return None
+        spy_dir = Path(tempfile.gettempdir()) / "relais-spy"  # kept after the run, for a closer look
+        spy_dir.mkdir(exist_ok=True)
+        out = spy_dir / f"spy_{run.db}_{run.conns}.txt"
+        return subprocess.Popen([self.args.spy, "record", "-p", str(server.pid), "-d", str(max(1, round(duration) - 1)),
+                                 "-r", "250", "-f", "raw", "-s", "-o", str(out), "--nonblocking"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
     def run(self, run: Run, server: Server, base_url: str, start: int, limit: int, extra: list[str],
             counter: Counter, pg_db: str | None, duration: float) -> int:
         """Runs wrk, waits for the server to be idle, fills `run`; returns the next unused item."""
@@ -501,7 +512,11 @@ class Driver:
         cpu_before, busy_before = cpu_seconds(server.pid), machine_jiffies()
         children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         log_offset = server.log_size()
+        spy = self._spy(run, server, duration)
         r = subprocess.run(cmd, text=True, capture_output=True, timeout=duration + 120)
+        if spy is not None:
+            spy.wait(timeout=60)
+            say(spy_summary(Path(spy.args[spy.args.index("-o") + 1])))
         children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
         line = next((ln for ln in r.stdout.splitlines() if ln.startswith("BENCH_RESULT ")), None)
         if r.returncode != 0 or line is None:
@@ -552,6 +567,53 @@ def read_log(text: str) -> tuple[Tally, Tally]:
             # SQLAlchemy's "(sqlite3.OperationalError) ..." repeats the driver's error: skipped
             exceptions[f"{m.group(1).rsplit('.', 1)[-1]}: {m.group(2)[:60]}"] += 1
     return statuses, exceptions
+
+
+# Frames that name an operation of the vote path; the first match from the top of a stack wins.
+SPY_OPERATIONS = [
+    ("sqlite3/psycopg: the database call", ("execute (sqlite3", "_execute (psycopg", "execute (psycopg",
+                                           "commit (psycopg", "wait (psycopg")),
+    ("viewer (auth + load)", ("_load_viewer (api/deps.py",)),
+    ("cast_vote", ("cast_vote (api/decisions",)),
+    ("commit / close", ("_finish (api/deps.py",)),
+    ("pydantic / FastAPI serialisation", ("serialize_response (fastapi", "_validate (pydantic",
+                                          "jsonable_encoder")),
+    ("FastAPI routing and dependencies", ("solve_dependencies (fastapi", "request_body_to_args",
+                                          "get_request_handler")),
+    ("uvicorn HTTP", ("httptools_impl.py",)),
+    ("thread-pool hand-off", ("to_thread.py", "_backends/_asyncio.py", "run_sync_in_worker_thread")),
+]
+
+
+def spy_summary(path: Path, top: int = 12) -> str:
+    """Shares of the server's busy samples by operation, and the hottest leaf functions."""
+    if not path.exists():
+        return f"    py-spy: no samples ({path.name} missing)"
+    ops, leaves, total = Tally(), Tally(), 0
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        n = int(count)
+        frames = stack.split(";")
+        if frames and ("select (selectors" in frames[-1] or "wait (threading" in frames[-1]
+                       or "_worker (concurrent" in frames[-1] and len(frames) < 6):
+            continue  # idle: an event loop waiting for sockets, a thread waiting for work
+        total += n
+        leaves[frames[-1].split(" (")[0] + " (" + frames[-1].split(" (")[-1].split(":")[0]] += n
+        for name, marks in SPY_OPERATIONS:
+            if any(mark in frame for frame in frames for mark in marks):
+                ops[name] += n
+                break
+        else:
+            ops["other"] += n
+    if not total:
+        return "    py-spy: no busy samples"
+    lines = [f"    py-spy, {total} busy samples in {path} (an operation's share includes what it calls):"]
+    lines += [f"      {n / total:6.1%}  {name}" for name, n in ops.most_common()]
+    lines += ["    hottest functions (self):"]
+    lines += [f"      {n / total:6.1%}  {name}" for name, n in leaves.most_common(top)]
+    return "\n".join(lines)
 
 
 def wait_quiet(max_wait: float) -> float:
@@ -764,6 +826,8 @@ def main() -> None:
     parser.add_argument("--code", type=Path, default=ROOT, help="checkout whose Relais is served (default: this one)")
     parser.add_argument("--python", help="interpreter for the servers (default: CODE/.venv/bin/python, else this one)")
     parser.add_argument("--serve-args", default="", help="extra arguments for `relais serve`, e.g. '--workers 2'")
+    parser.add_argument("--spy", nargs="?", const=shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy"),
+                        help="sample Relais's server with py-spy during each run and print where its threads are")
     parser.add_argument("--people", type=int, default=400)
     parser.add_argument("--bodies", type=int, default=4)
     parser.add_argument("--bodies-per-person", type=int, default=3)

@@ -166,8 +166,8 @@ def http_caller(base_url: str, timeout: float = 60.0) -> Call:
 
     def call_again_when_busy(*args, **kwargs):
         # A 503 (the server's admission gate) says "try again in Retry-After seconds": seeding
-        # does, a bounded number of times, like any polite client.
-        for _ in range(20):
+        # does, for at most two minutes (a busy shared machine makes opening votes slow).
+        for _ in range(120):
             status, body = call(*args, **kwargs)
             if status != 503:
                 return status, body

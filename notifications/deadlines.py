@@ -31,15 +31,21 @@ Provider = Callable[[Context, datetime, datetime], Iterable[Deadline]]
 
 
 def details(*, funder: str | None = None, grant: str | None = None, amount_cents: int | None = None,
-            amount_awarded: bool = True, owner: str | None = None) -> tuple[str, str]:
+            amount_awarded: bool = True, owner: str | Iterable[str] | None = None,
+            body: tuple[str, str] | None = None) -> tuple[str, str]:
     """What a deadline is about, as `Deadline.details_fr` / `details_en`: one "Label : value"
-    line per known value ("Bailleur de fonds : Centraide", "Montant accordé : 10 000,00 $")."""
+    line per known value ("Bailleur de fonds : Centraide", "Montant accordé : 10 000,00 $",
+    "Responsables : Ana, Luc"). `body` is the body's name (fr, en); the planner adds it from
+    the deadline's `body_id` when an area does not."""
     from api.i18n import t
     from api.money import format_money
 
+    owners = [owner] if isinstance(owner, str) else [o for o in (owner or ()) if o]
     out = []
-    for lang in ("fr", "en"):
+    for index, lang in enumerate(("fr", "en")):
         lines = []
+        if body:
+            lines.append(t("notif.detail.body", lang, value=body[index]))
         if funder:
             lines.append(t("notif.detail.funder", lang, value=funder))
         if grant:
@@ -47,8 +53,8 @@ def details(*, funder: str | None = None, grant: str | None = None, amount_cents
         if amount_cents is not None:
             key = "notif.detail.amount_awarded" if amount_awarded else "notif.detail.amount_requested"
             lines.append(t(key, lang, value=format_money(amount_cents, lang)))
-        if owner:
-            lines.append(t("notif.detail.owner", lang, value=owner))
+        if owners:
+            lines.append(t("notif.detail.owner", lang, count=len(owners), value=", ".join(owners)))
         out.append("\n".join(lines))
     return out[0], out[1]
 

@@ -6,7 +6,7 @@ with an error (a form shown again with its errors included)."""
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import select
+from sqlalchemy import case, select
 from starlette.concurrency import run_in_threadpool
 
 from api.collective.models import Person
@@ -21,7 +21,6 @@ from api.security import start_session
 from api.web import flash, redirect, render, safe_next
 from notifications import service
 from notifications.models import OutboxMessage, Status
-from notifications.render import letterhead, render_reminder
 from notifications.scheduler import wake
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
@@ -105,18 +104,6 @@ def _visible_rows(ctx: Context, rows: list[OutboxMessage]) -> dict[int, bool]:
             for r in rows}
 
 
-def _preview(ctx: Context, row: OutboxMessage) -> tuple[str, str]:
-    """The subject and text the person receives (or received): what was kept for the local
-    mailbox, else the email rendered now, in the recipient's language, without their
-    unsubscribe link. Only called for rows the admin may see."""
-    if row.body_text and row.subject:
-        return row.subject, row.body_text
-    if row.kind == service.SIGNIN_KIND:
-        return row.subject or "", ""
-    subject, text, _html = render_reminder(letterhead(ctx.settings, ctx.rules), row, row.language, None)
-    return subject, text
-
-
 def reason_text(reason: str | None, lang: str) -> str:
     """Why a row was cancelled, in words ("replaced by a new date"); an SMTP error as is."""
     if not reason:
@@ -129,14 +116,19 @@ def reason_text(reason: str | None, lang: str) -> str:
 def outbox_page(request: Request, ctx: PageAdminCtx, status: str | None = None,
                 page: int = Query(1, ge=1, le=100_000)):
     status = status if status in Status.__members__ else None
+    # What went out lately first (sent, failed, cancelled: newest first), then what is planned
+    # (soonest first): a year of planned report reminders does not bury yesterday's failure.
+    planned = OutboxMessage.status == Status.planned
     stmt = (select(OutboxMessage, Person.email).join(Person, Person.id == OutboxMessage.recipient_id)
-            .order_by(OutboxMessage.next_attempt_at.desc(), OutboxMessage.id.desc()))
+            .order_by(case((planned, 1), else_=0),
+                      case((planned, OutboxMessage.next_attempt_at)).asc(),
+                      case((~planned, OutboxMessage.next_attempt_at)).desc(), OutboxMessage.id.desc()))
     if status:
         stmt = stmt.where(OutboxMessage.status == status)
     rows = ctx.session.execute(stmt.limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)).all()
     visible = _visible_rows(ctx, [row for row, _ in rows[:PER_PAGE]])
     items = [{"row": row, "email": email, "visible": visible[row.id],
-              "subject": _preview(ctx, row)[0] if visible[row.id] else "",
+              "subject": service.preview(ctx, row)[0] if visible[row.id] else "",
               "reason": reason_text(row.last_error, ctx.lang)} for row, email in rows[:PER_PAGE]]
     return render(request, ctx, "notifications/outbox.html", {
         "items": items, "status": status, "statuses": list(Status.__members__), "page": page,
@@ -150,11 +142,10 @@ def outbox_message_page(message_id: Id, request: Request, ctx: PageAdminCtx):
     if row is None:
         raise NotFound()
     person = ctx.session.get(Person, row.recipient_id)
-    viewer = ctx.viewer
     visible = _visible_rows(ctx, [row])[row.id]
     # A sign-in link is a key to someone's account: only its owner reads it here.
-    show_body = visible and (row.kind != service.SIGNIN_KIND or row.recipient_id == viewer.id)
-    subject, body = _preview(ctx, row) if visible else ("", "")
+    show_body = visible and service.preview_text_shown(ctx, row)
+    subject, body = service.preview(ctx, row) if visible else ("", "")
     return render(request, ctx, "notifications/message.html",
                   {"row": row, "email": person.email if person else "", "visible": visible,
                    "show_body": show_body and bool(body), "subject": subject, "body": body,

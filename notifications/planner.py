@@ -30,14 +30,16 @@ new scope so that no list shows their titles any more.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from api.collective.models import Person
+from api.collective.models import Body, Person
 from api.context import Context
+from api.i18n import t
 from api.rules.schema import GovernanceRules, SendingHours
 from api.timeutil import as_utc, local, now
 from notifications.deadline import Deadline
@@ -176,6 +178,7 @@ def plan_deadline(ctx: Context, deadline: Deadline) -> int:
         return 0
     tz = rules.collective.timezone
     current = now()
+    deadline = described(ctx, deadline)
     due_at = as_utc(deadline.due_at)
     people = allowed_recipients(ctx, deadline)
     prefs = preferences(ctx, people)
@@ -243,6 +246,24 @@ def plan_deadline(ctx: Context, deadline: Deadline) -> int:
     new_rows = [row for key, row in wanted.items() if key not in present]
     _insert_ignore(session, new_rows)
     return len(new_rows) + len(to_revive)
+
+
+def described(ctx: Context, deadline: Deadline) -> Deadline:
+    """The deadline with its body named first in its details ("Instance : Conseil exécutif"),
+    unless the area already names it (in the details or the title, as meetings do). Done here
+    for every kind, from the planning and from a re-sync alike, so the snapshot stays equal."""
+    if deadline.body_id is None:
+        return deadline
+    body = ctx.session.get(Body, deadline.body_id)
+    if body is None:
+        return deadline
+    texts = {"fr": (deadline.details_fr, deadline.title_fr, body.name_fr),
+             "en": (deadline.details_en, deadline.title_en, body.name_en)}
+    if any(name and (name in details or name in title) for details, title, name in texts.values()):
+        return deadline
+    fr, en = (t("notif.detail.body", lang, value=texts[lang][2]) for lang in ("fr", "en"))
+    return replace(deadline, details_fr="\n".join(filter(None, (fr, deadline.details_fr))),
+                   details_en="\n".join(filter(None, (en, deadline.details_en))))
 
 
 # What a row keeps of its deadline (scope first), compared and refreshed by `plan_deadline`.

@@ -194,6 +194,21 @@ def action_label(kind: str, lang: str) -> str:
     return t(key, lang) if key in catalog() else t("notif.email.open", lang)
 
 
+def when_label(kind: str, lang: str) -> str:
+    """What the date is: "Échéance :" for a task or a report, "Fin du vote :" for a vote,
+    "Date :" for a meeting (`notif.when.<kind>`)."""
+    key = f"notif.when.{kind}"
+    return t(key, lang) if key in catalog() else t("notif.email.when", lang)
+
+
+def _details(row: OutboxMessage, lang: str) -> list[str]:
+    """The lines saying what the item is about (body, funder, amount, owner...), then where."""
+    lines = row.details(lang)
+    if row.location:
+        lines.append(t("notif.detail.location", lang, value=row.location))
+    return lines
+
+
 def _links(head: Letterhead, row: OutboxMessage, token: str | None) -> dict[str, str]:
     base = head.base_url
     links = {"item": base + row.path, "preferences": base + "/preferences"}
@@ -220,7 +235,8 @@ def _item(head: Letterhead, row: OutboxMessage, lang: str, token: str | None,
     overdue = row.kind not in NOTICE_KINDS and (row.offset_seconds < 0 or days_between(row, head.tz, at) < 0)
     return {"title": row.title(lang), "when": _when(row, lang, head.tz), "lead": lead,
             "kind": kind_name(row.kind, lang), "links": _links(head, row, token), "kind_key": row.kind,
-            "action": action_label(row.kind, lang), "overdue": overdue, "details": row.details(lang)}
+            "action": action_label(row.kind, lang), "overdue": overdue, "details": _details(row, lang),
+            "when_label": when_label(row.kind, lang)}
 
 
 def render_reminder(head: Letterhead, row: OutboxMessage, lang: str, token: str | None,

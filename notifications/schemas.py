@@ -11,6 +11,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.schemas import Day, Whole, line
 
 
+class OutboxPreviewOut(BaseModel):
+    """The email as its recipient gets it, for the admin: masked ("(point confidentiel)", no
+    text) when the admin may not see the item, as on the outbox page."""
+
+    subject: str = Field(description="the subject the person receives, or the confidentiality mask")
+    text: str | None = Field(None, description="the plain-text body; null when masked or a sign-in link")
+    masked: bool = Field(False, description="true when the admin may not see the item")
+
+
 class OutboxOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -31,6 +40,7 @@ class OutboxOut(BaseModel):
     language: str
     subject: str | None
     digest: bool
+    preview: OutboxPreviewOut | None = None
 
 
 class PreferencesIn(BaseModel):

@@ -17,7 +17,7 @@ from api.context import Context
 from api.errors import Invalid, NotFound
 from api.timeutil import now
 from notifications.models import LoginLink, Mode, NotificationPreference, OutboxMessage, Status
-from notifications.render import letterhead, render_signin
+from notifications.render import letterhead, render_reminder, render_signin
 
 LOGIN_LINK_TTL = timedelta(minutes=15)
 LINKS_PER_TTL = 3
@@ -89,6 +89,24 @@ def retry(ctx: Context, message_id: int) -> OutboxMessage:
     row.status, row.attempts, row.next_attempt_at = Status.planned, 0, now()
     ctx.session.flush()
     return row
+
+
+def preview(ctx: Context, row: OutboxMessage) -> tuple[str, str]:
+    """The subject and text the person receives (or received): what was kept for the local
+    mailbox, else the email rendered now, in the recipient's language, without their
+    unsubscribe link. Only for rows the admin may see (`api.register.scopes.may_see`); a
+    sign-in link's text only for its own recipient (see `preview_text_shown`)."""
+    if row.body_text and row.subject:
+        return row.subject, row.body_text
+    if row.kind == SIGNIN_KIND:
+        return row.subject or "", ""
+    subject, text, _html = render_reminder(letterhead(ctx.settings, ctx.rules), row, row.language, None)
+    return subject, text
+
+
+def preview_text_shown(ctx: Context, row: OutboxMessage) -> bool:
+    """A sign-in link is a key to someone's account: only its owner reads its text."""
+    return row.kind != SIGNIN_KIND or row.recipient_id == ctx.viewer.id
 
 
 def _hash(token: str) -> str:

@@ -19,7 +19,7 @@ from api.context import Context
 from api.deps import Ctx, PageCtx, check_csrf
 from api.errors import AppError, Forbidden
 from api.forms import form_values, parse
-from api.i18n import normalise, t
+from api.i18n import LANGUAGES, normalise, t
 from api.schemas import Id
 from api.security import start_session
 from api.timeutil import now
@@ -33,6 +33,31 @@ LANG_COOKIE_AGE = 365 * 86400
 def _lang(request: Request, ctx: Context) -> str:
     """The page's language: the person's, or the browser's choice before signing in."""
     return ctx.viewer.lang if ctx.viewer is not None else normalise(request.cookies.get("lang"))
+
+
+def _chosen(value: object) -> str | None:
+    """A language picked on the page (the header's switch, carried as `?lang=` and in the
+    forms' hidden `lang` field), if it is one."""
+    return value if isinstance(value, str) and value in LANGUAGES else None
+
+
+def _link_lang(request: Request, ctx: Context, chosen: str | None, holder: str | None) -> str:
+    """The language of a page reached by a link from an email: the one picked on the page,
+    else the language of the person the link was sent to (their email was in it too), else
+    the browser's (a link that names nobody)."""
+    return chosen or holder or _lang(request, ctx)
+
+
+def _render_in(request: Request, ctx: Context, lang: str, name: str, data: dict, status: int = 200):
+    return render(request, ctx, name, data, status=status, lang=lang)
+
+
+def _keep_language(ctx: Context, person, chosen: str | None, response):
+    """The person switched the language on the page of their link: it becomes their choice."""
+    if chosen is not None:
+        set_language(ctx, person, chosen)
+    response.set_cookie("lang", normalise(person.language), max_age=LANG_COOKIE_AGE, samesite="lax")
+    return response
 
 
 def _client(request: Request) -> str | None:
@@ -75,14 +100,15 @@ async def forgot_send(request: Request, ctx: Ctx):
 
 
 @router.get("/password/reset/{token}")
-def reset_page(token: str, request: Request, ctx: Ctx):
+def reset_page(token: str, request: Request, ctx: Ctx, lang: str | None = None):
     # A GET only shows the form: a mail scanner opening the link does not use it up.
+    page_lang = _link_lang(request, ctx, _chosen(lang), passwords.holder_language(ctx, token))
     try:
         passwords.reset_by_token(ctx, token)
     except AppError as exc:
-        return render(request, ctx, "auth/reset.html", {"token": None, "error": exc.key, "errors": {}},
-                      status=exc.status)
-    return render(request, ctx, "auth/reset.html", {"token": token, "errors": {}})
+        return _render_in(request, ctx, page_lang, "auth/reset.html", {"token": None, "error": exc.key, "errors": {}},
+                          status=exc.status)
+    return _render_in(request, ctx, page_lang, "auth/reset.html", {"token": token, "errors": {}})
 
 
 @router.post("/password/reset/{token}")
@@ -90,37 +116,41 @@ async def reset_save(token: str, request: Request, ctx: Ctx):
     form = await request.form()
 
     def handle():
-        password, errors = _new_password(form, _lang(request, ctx))
+        chosen = _chosen(form.get("lang"))
+        page_lang = _link_lang(request, ctx, chosen, passwords.holder_language(ctx, token))
+        password, errors = _new_password(form, page_lang)
         try:
             passwords.reset_by_token(ctx, token)
             if errors:
-                return render(request, ctx, "auth/reset.html", {"token": token, "errors": errors}, status=422)
+                return _render_in(request, ctx, page_lang, "auth/reset.html", {"token": token, "errors": errors},
+                                  status=422)
             person, version = passwords.reset_password(ctx, token, password)
         except AppError as exc:
-            return render(request, ctx, "auth/reset.html", {"token": None, "error": exc.key, "errors": {}},
-                          status=exc.status)
+            return _render_in(request, ctx, page_lang, "auth/reset.html",
+                              {"token": None, "error": exc.key, "errors": {}}, status=exc.status)
         start_session(request.session, person.id, version)
         flash(request, "password.reset_done", "success")
-        return redirect("/")
+        return _keep_language(ctx, person, chosen, redirect("/"))
 
     return await run_in_threadpool(handle)
 
 
 # --- accepting an invitation -----------------------------------------------------------------
 
-def _invitation_page(request: Request, ctx: Context, token: str | None, invitation=None, errors=None,
-                     error: str | None = None, status: int = 200):
-    return render(request, ctx, "auth/invitation.html", {
+def _invitation_page(request: Request, ctx: Context, lang: str, token: str | None, invitation=None,
+                     errors=None, error: str | None = None, status: int = 200):
+    return _render_in(request, ctx, lang, "auth/invitation.html", {
         "token": token, "invitation": invitation, "errors": errors or {}, "error": error}, status=status)
 
 
 @router.get("/invitation/{token}")
-def invitation_page(token: str, request: Request, ctx: Ctx):
+def invitation_page(token: str, request: Request, ctx: Ctx, lang: str | None = None):
+    page_lang = _link_lang(request, ctx, _chosen(lang), invitations.invitee_language(ctx, token))
     try:
         invitation = invitations.by_token(ctx, token)
     except AppError as exc:
-        return _invitation_page(request, ctx, None, error=exc.key, status=exc.status)
-    return _invitation_page(request, ctx, token, invitation)
+        return _invitation_page(request, ctx, page_lang, None, error=exc.key, status=exc.status)
+    return _invitation_page(request, ctx, page_lang, token, invitation)
 
 
 @router.post("/invitation/{token}")
@@ -128,24 +158,24 @@ async def invitation_accept(token: str, request: Request, ctx: Ctx):
     form = await request.form()
 
     def handle():
+        chosen = _chosen(form.get("lang"))
+        page_lang = _link_lang(request, ctx, chosen, invitations.invitee_language(ctx, token))
         try:
             invitation = invitations.by_token(ctx, token)
         except AppError as exc:
-            return _invitation_page(request, ctx, None, error=exc.key, status=exc.status)
+            return _invitation_page(request, ctx, page_lang, None, error=exc.key, status=exc.status)
         password = None
         if form.get("choice") != "link":
-            password, errors = _new_password(form, _lang(request, ctx))
+            password, errors = _new_password(form, page_lang)
             if errors:
-                return _invitation_page(request, ctx, token, invitation, errors=errors, status=422)
+                return _invitation_page(request, ctx, page_lang, token, invitation, errors=errors, status=422)
         try:
             person = invitations.accept(ctx, token, password)
         except AppError as exc:
-            return _invitation_page(request, ctx, None, error=exc.key, status=exc.status)
+            return _invitation_page(request, ctx, page_lang, None, error=exc.key, status=exc.status)
         start_session(request.session, person.id, person.session_version)
         flash(request, "invite.welcome" if password else "invite.welcome_link", "success")
-        response = redirect("/")
-        response.set_cookie("lang", person.language, max_age=LANG_COOKIE_AGE, samesite="lax")
-        return response
+        return _keep_language(ctx, person, chosen, redirect("/"))
 
     return await run_in_threadpool(handle)
 

@@ -21,6 +21,7 @@ from api.collective.models import Body, Invitation, Person, SeatRole
 from api.collective.schemas import PersonIn, SeatIn
 from api.context import Context
 from api.errors import Conflict, Forbidden, Invalid, NotFound
+from api.i18n import normalise
 from api.register import service as register
 from api.security import hash_password
 from api.timeutil import now
@@ -140,15 +141,35 @@ def revoke(ctx: Context, invitation_id: int) -> Invitation:
     return invitation
 
 
+def _find(ctx: Context, token: str) -> Invitation | None:
+    """The invitation this link was sent with, whatever became of it since (None for anything
+    that cannot be a link of ours: empty, too long, control characters)."""
+    if not (token and len(token) <= 100 and token.isascii() and token.isprintable()):
+        return None
+    return ctx.session.execute(select(Invitation).where(Invitation.token_hash == _hash(token))
+                               ).scalar_one_or_none()
+
+
+# Why a link that still names its invitation no longer works.
+_REFUSED = {"accepted": "invite.link_used", "revoked": "invite.link_revoked", "expired": "invite.link_expired"}
+
+
 def by_token(ctx: Context, token: str) -> Invitation:
     """The invitation this link belongs to, while it may still be used."""
-    invitation = None
-    if token and len(token) <= 100 and token.isascii() and token.isprintable():
-        invitation = ctx.session.execute(select(Invitation).where(Invitation.token_hash == _hash(token))
-                                         ).scalar_one_or_none()
-    if invitation is None or invitation.status(now()) != "pending" or not invitation.person.is_active:
+    invitation = _find(ctx, token)
+    if invitation is None or not invitation.person.is_active:
         raise Invalid("invite.link_invalid")
+    status = invitation.status(now())
+    if status != "pending":
+        raise Invalid(_REFUSED[status])
     return invitation
+
+
+def invitee_language(ctx: Context, token: str) -> str | None:
+    """The language of the person this link was sent to, as long as it still names them (also
+    once used, revoked or expired); None for a link replaced by a resend, or no link of ours."""
+    invitation = _find(ctx, token)
+    return normalise(invitation.person.language) if invitation is not None else None
 
 
 def accept(ctx: Context, token: str, password: str | None) -> Person:
@@ -160,7 +181,7 @@ def accept(ctx: Context, token: str, password: str | None) -> Person:
         Invitation.id == invitation.id, Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None),
         Invitation.token_hash == _hash(token)).values(accepted_at=now()))
     if not done.rowcount:
-        raise Invalid("invite.link_invalid")
+        raise Invalid("invite.link_used")
     person = invitation.person
     if password:
         had_password = person.password_hash is not None

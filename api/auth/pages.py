@@ -1,5 +1,7 @@
 """Sign-in and sign-out pages, and the language switch."""
 
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
 from fastapi import APIRouter, Depends, Request
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -16,6 +18,19 @@ from api.web import page_lang, redirect, render, safe_next
 router = APIRouter(include_in_schema=False)
 
 LANG_COOKIE_AGE = 365 * 86400
+
+# Pages reached by a link from an email, shown in the language of the person it was sent to:
+# a language chosen there with the switch goes in their address (`?lang=`), since the cookie
+# alone does not decide them.
+LINK_PAGES = ("/invitation/", "/password/reset/")
+
+
+def _with_choice(next_url: str, lang: str) -> str:
+    parts = urlsplit(next_url)
+    if not parts.path.startswith(LINK_PAGES):
+        return next_url
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "lang"]
+    return urlunsplit(("", "", parts.path, urlencode([*query, ("lang", lang)]), ""))
 
 
 @router.get("/signin")
@@ -64,7 +79,7 @@ async def switch_language(lang: str, request: Request, ctx: OptionalViewerCtx):
     lang = normalise(lang)
     if ctx.viewer is not None:
         await run_in_threadpool(set_language, ctx, ctx.viewer.person, lang)
-    response = redirect(next_url)
+    response = redirect(_with_choice(next_url, lang))
     response.set_cookie("lang", lang, max_age=LANG_COOKIE_AGE, samesite="lax")
     return response
 

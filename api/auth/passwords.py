@@ -16,6 +16,7 @@ from api.collective.models import PasswordReset, Person
 from api.collective.service import find_person_by_email
 from api.context import Context
 from api.errors import Invalid
+from api.i18n import normalise
 from api.security import hash_password
 from api.timeutil import now
 
@@ -48,17 +49,30 @@ def request_reset(ctx: Context, email: str) -> None:
                  {"url": emails.link(ctx, f"/password/reset/{token}"), "path": "/password/forgot"})
 
 
+def _find(ctx: Context, token: str) -> PasswordReset | None:
+    """The "forgotten password" link with this token, whatever became of it since."""
+    if not (token and len(token) <= 100 and token.isascii() and token.isprintable()):
+        return None
+    return ctx.session.execute(select(PasswordReset).where(PasswordReset.token_hash == _hash(token))
+                               ).scalar_one_or_none()
+
+
 def reset_by_token(ctx: Context, token: str) -> PasswordReset:
-    reset = None
-    if token and len(token) <= 100 and token.isascii() and token.isprintable():
-        reset = ctx.session.execute(select(PasswordReset).where(PasswordReset.token_hash == _hash(token))
-                                    ).scalar_one_or_none()
+    reset = _find(ctx, token)
     if reset is None or reset.used_at is not None or reset.expires_at <= now():
         raise Invalid("password.link_invalid")
     person = ctx.session.get(Person, reset.person_id)
     if person is None or not person.is_active:
         raise Invalid("password.link_invalid")
     return reset
+
+
+def holder_language(ctx: Context, token: str) -> str | None:
+    """The language of the person this link was sent to, also once used or expired; None for
+    no link of ours."""
+    reset = _find(ctx, token)
+    person = ctx.session.get(Person, reset.person_id) if reset is not None else None
+    return normalise(person.language) if person is not None else None
 
 
 def _set_password(ctx: Context, person: Person, password: str) -> int:

@@ -52,7 +52,9 @@ class PasswordChangeIn(Input):
 
 
 class PasswordResetRequestIn(Input):
-    email: line(3, 254)
+    # A typo is named ("not an email address") rather than met with "if it is known, a link
+    # was sent": the format says nothing about which addresses exist.
+    email: EmailStr
 
 
 def invitation_out(invitation, at: datetime) -> InvitationOut:

@@ -17,7 +17,7 @@ from api.committees.common import cancelled_meeting_states, closed_task_states
 from api.committees.models import Meeting, Task
 from api.context import Context
 from api.timeutil import as_utc
-from notifications.deadlines import Deadline, cancel_deadline, upsert_deadline
+from notifications.deadlines import Deadline, cancel_deadline, details, upsert_deadline
 
 TASK_KIND = "task_due"
 MEETING_KIND = "meeting"
@@ -26,12 +26,15 @@ MEETING_KIND = "meeting"
 def task_deadline(task: Task) -> Deadline | None:
     if task.due_at is None:
         return None
+    # Who owns it, named in the reminder ("Responsables : Ana, Luc"); the planner adds the body.
+    fr, en = details(owner=sorted(p.name for p in task.owners))
     return Deadline(
         kind=TASK_KIND, object_type="task", object_id=task.id, due_at=as_utc(task.due_at),
         # The kind ("Tâche", "Task") is shown beside the title by calendars and emails.
         title_fr=task.title, title_en=task.title,
         path=f"/tasks/{task.id}", recipient_ids=frozenset(p.id for p in task.owners),
-        confidential_category=task.confidential_category, body_id=task.body_id)
+        confidential_category=task.confidential_category, body_id=task.body_id,
+        details_fr=fr, details_en=en)
 
 
 def sync_task(ctx: Context, task: Task) -> None:

@@ -44,6 +44,7 @@ from api.errors import Conflict, Forbidden, Invalid, NotFound
 from api.register import service as register
 from api.rules.schema import DecisionKindRules, GovernanceRules, WorkflowRules
 from api.timeutil import as_utc, from_local, now
+from api.viewers import VERSION_COLUMN
 from notifications.deadlines import Deadline, cancel_deadline, upsert_deadline
 from notifications.models import OutboxMessage, Status
 from workflows.engine import Fired
@@ -596,11 +597,19 @@ def _follow_up(ctx: Context, decision: Decision, rules: GovernanceRules,
     seats (current seats, plus any seat that voted or recused and has ended since) is only
     needed once votes and recusals reach the current seats; it can only be larger, so below
     that the vote cannot be complete."""
-    session, decision_id = ctx.session, decision.id
+    session, decision_id, today = ctx.session, decision.id, ctx.today
     session.flush()  # the vote or recusal being counted (already flushed, usually)
-    current, voted, recused, first_reminder = session.connection().execute(_FOLLOW_UP, {
-        "decision_id": decision_id, "body_id": decision.body_id, "today": ctx.today,
-        "person_id": person_id}).one()
+    connection = session.connection()
+    version, voted, recused, first_reminder = connection.execute(_FOLLOW_UP, {
+        "decision_id": decision_id, "person_id": person_id}).one()
+    # The body's current voting seats change only with the membership: counted once per
+    # membership version and day, not on every vote.
+    key = ("current_voting_seats", decision.body_id, today)
+    current = ctx.runtime.viewers.derived(key, version)
+    if current is None:
+        version, current = connection.execute(_CURRENT_VOTING_SEATS, {
+            "body_id": decision.body_id, "today": today}).one()
+        ctx.runtime.viewers.keep(key, version, current)
     kind = kind_rules(rules, decision)
     if kind.close_when_all_voted and voted + recused >= current:
         voted_ids = select(Vote.seat_id).where(Vote.decision_id == decision_id)
@@ -638,11 +647,8 @@ def _seat_check(with_proxy: bool):
 
 
 def _follow_up_counts():
-    """(current voting seats of the body, votes, recusals, the person's next reminder)."""
+    """(membership version, votes, recusals, the person's next reminder)."""
     decision_id = bindparam("decision_id", type_=Integer)
-    current = (select(func.count()).select_from(Seat)
-               .where(_voting(bindparam("body_id", type_=Integer), bindparam("today", type_=Date)))
-               .scalar_subquery())
     voted = select(func.count()).select_from(Vote).where(Vote.decision_id == decision_id).scalar_subquery()
     recused = select(func.count()).select_from(Recusal).where(Recusal.decision_id == decision_id).scalar_subquery()
     first_reminder = select(func.min(OutboxMessage.send_at)).where(
@@ -650,11 +656,19 @@ def _follow_up_counts():
         OutboxMessage.object_id == decision_id,
         OutboxMessage.recipient_id == bindparam("person_id", type_=Integer),
         OutboxMessage.status == Status.planned).scalar_subquery()
-    return select(current, voted, recused, first_reminder)
+    return select(VERSION_COLUMN, voted, recused, first_reminder)
+
+
+def _current_voting_seats():
+    """(membership version, current voting seats of the body), read together."""
+    current = (select(func.count()).select_from(Seat)
+               .where(_voting(bindparam("body_id", type_=Integer), bindparam("today", type_=Date)))
+               .scalar_subquery())
+    return select(VERSION_COLUMN, current)
 
 
 _SEAT_CHECK, _SEAT_CHECK_WITH_PROXY = _seat_check(False), _seat_check(True)
-_FOLLOW_UP = _follow_up_counts()
+_FOLLOW_UP, _CURRENT_VOTING_SEATS = _follow_up_counts(), _current_voting_seats()
 
 
 def _apply(ctx: Context, decision: Decision, rules: GovernanceRules, follow_up: str | None) -> bool:

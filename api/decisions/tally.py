@@ -243,18 +243,18 @@ def _explain_fr(o: Outcome) -> str:
     recused = f" ({_s(o.recused, 'siège récusé', 'sièges récusés')})" if o.recused else ""
     basis = _BASIS_FR[o.basis]
     if o.eligible == 0:
-        return f"Quorum non atteint : aucun siège ne peut voter{recused}."
+        return f"Quorum non atteint\u00a0: aucun siège ne peut voter{recused}."
     if o.quorum_required == 0:
         quorum = f"aucun quorum requis{recused}"
     else:
         state = "atteint" if o.quorum_reached else "non atteint"
         quorum = f"quorum de {o.quorum_required} sur {o.eligible} {state}{recused}"
     if o.result == "adopted":
-        return f"Adoptée : {counts}; {quorum}; {basis}."
+        return f"Adoptée\u00a0: {counts}; {quorum}; {basis}."
     if o.result == "rejected":
         needed = f"{o.votes_needed} voix pour {'requise' if o.votes_needed <= 1 else 'requises'}"
-        return f"Rejetée : {counts}; {quorum}; {needed} ({basis})."
-    return (f"Quorum non atteint : {counts}; {_s(o.participants, 'participant')} sur "
+        return f"Rejetée\u00a0: {counts}; {quorum}; {needed} ({basis})."
+    return (f"Quorum non atteint\u00a0: {counts}; {_s(o.participants, 'participant')} sur "
             f"{o.eligible}, il en fallait {o.quorum_required}{recused}.")
 
 

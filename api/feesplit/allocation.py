@@ -91,7 +91,7 @@ class Allocation(Generic[K]):
                 theirs = ", ".join(_signed(self._prior[k]) for k in others)
                 if fr:
                     parts.append(f"à égalité avec {tied}, départagé par l'arrondi cumulatif "
-                                 f"reçu auparavant : {_signed(self._prior[key])}\u00a0¢ "
+                                 f"reçu auparavant\u00a0: {_signed(self._prior[key])}\u00a0¢ "
                                  f"contre {theirs}\u00a0¢")
                 else:
                     parts.append(f"tied with {tied}, decided by the rounding received in "
@@ -104,20 +104,20 @@ class Allocation(Generic[K]):
 
     def _explain_fr(self) -> list[str]:
         lines = [f"Le montant de {_money(self.amount_cents, True)} est réparti au prorata des "
-                 "poids (équité, pas égalité) : chaque part exacte est arrondie au cent "
+                 "poids (équité, pas égalité)\u00a0: chaque part exacte est arrondie au cent "
                  "inférieur."]
         n = self.leftover_cents
         if n == 0:
-            lines.append("Aucun cent ne restait après l'arrondi à la baisse : les parts "
+            lines.append("Aucun cent ne restait après l'arrondi à la baisse\u00a0: les parts "
                          "tombent juste.")
             return lines
         who = ", ".join(self._recipient(k, True) for k in self.recipients)
         if n == 1:
             lines.append(f"Il restait 1\u00a0¢ après l'arrondi à la baisse; il va au plus "
-                         f"grand reste : {who}.")
+                         f"grand reste\u00a0: {who}.")
         else:
             lines.append(f"Il restait {n}\u00a0¢ après l'arrondi à la baisse; ils vont aux "
-                         f"plus grands restes : {who}.")
+                         f"plus grands restes\u00a0: {who}.")
         if self.tie_breaks and self.tie_break == "cumulative_rounding":
             lines.append("En cas d'égalité, le cent va d'abord à qui a le moins profité de "
                          "l'arrondi lors des partages précédents, pour qu'il change de main "

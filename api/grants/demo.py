@@ -49,11 +49,56 @@ PIPELINE = {  # triggers from the initial state to reach each demo state
 }
 
 
-def _move(ctx: Context, app: GrantApplication, steps: list[str], amount: Decimal | None) -> None:
-    """Fire these triggers as the person of `ctx`."""
+def _move(ctx: Context, app: GrantApplication, steps: list[str], amount: Decimal | None,
+          decision_id: int | None = None) -> None:
+    """Fire these triggers as the person of `ctx`, through the same service as the pages and
+    the API: approving names the executive committee's adopted decision (`decision_id`, or one
+    adopted now for this application; without one, the application stays in review)."""
+    approving = service.approval_triggers(ctx.rules.workflows[service.APPLICATION])
     for trigger in steps:
-        params = {"amount_awarded": str(amount)} if trigger == "award" and amount is not None else {}
-        ctx.registry.engine.fire(ctx, app, trigger, ctx.viewer.person, ctx.rules, service.APPLICATION, params)
+        params: dict = {}
+        if trigger == "award" and amount is not None:
+            params["amount_awarded"] = str(amount)
+        if trigger in approving:
+            if decision_id is None:
+                decision_id = _adopted_decision(
+                    ctx, f"Dépôt — {app.title}"[:200],
+                    f"Le conseil exécutif approuve le dépôt de la demande « {app.title} ».")
+            if decision_id is None:
+                return
+            params["decision_id"] = decision_id
+        service.transition_application(ctx, app, trigger, params)
+
+
+def _adopted_decision(ctx: Context, title: str, text: str) -> int | None:
+    """A "grant_submission" decision adopted by the body the rules name for that kind (the
+    executive committee): its chair drafts and opens it, every voting seat votes yes."""
+    from api.collective.models import Body, Seat, SeatRole
+    from api.decisions import service as decisions
+    from api.decisions.schemas import DecisionIn
+    from api.grants.guards import SUBMISSION_KIND
+
+    session = ctx.session
+    kind = ctx.rules.decision_kinds.get(SUBMISSION_KIND)
+    body = kind and session.execute(select(Body).where(Body.key == kind.body)).scalar_one_or_none()
+    if body is None:
+        return None
+    chair = session.execute(select(Person).join(Seat, Seat.person_id == Person.id).where(
+        Seat.body_id == body.id, Seat.role == SeatRole.chair, Seat.current_on(ctx.today))).scalars().first()
+    if chair is None:
+        return None
+    as_chair = ctx.acting_as(ctx.viewer_of(chair))
+    decision = decisions.create(as_chair, DecisionIn(kind=SUBMISSION_KIND, title=title, text=text))
+    decisions.transition(as_chair, decision.id, "open")
+    for seat in decisions.voting_seats(ctx, body.id):
+        if decision.state != "open":
+            break
+        voter = session.get(Person, seat.person_id)
+        decisions.cast_vote(ctx.acting_as(ctx.viewer_of(voter)), decision.id, "yes", seat_id=seat.id)
+    if decision.state == "open":  # a kind that waits for the end of the vote: closed now
+        decisions.close_decision(ctx, decision, decisions.judged_rules(ctx, decision))
+    adopted = decisions.adopted_states(ctx.rules, decision.workflow)
+    return decision.id if decision.state in adopted else None
 
 
 def _deadline(day: date, tz: str) -> datetime:
@@ -75,13 +120,16 @@ def load_grants(ctx: Context, today: date) -> None:
         name=REGIONAL_AGREEMENT, kind="regional_agreement",
         contacts="Comité régional de l'Entente (CISSS de Chaudière-Appalaches, SHQ, offices d'habitation)",
         programmes="Soutien communautaire en logement social — mesure de soutien aux plans d'action des ÉLÉ"))
+    regional_ok = _adopted_decision(
+        ctx, "Dépôt des projets locaux — Entente régionale 2014-2016",
+        "Le conseil exécutif approuve le dépôt des neuf projets locaux auprès du comité régional de l'Entente.")
     for title, granted, cost in SEED_004_PROJECTS:
         app = service.create_application(ctx, ApplicationIn(
             funder_id=regional.id, title=title, programme="Soutien aux plans d'action des ÉLÉ",
             amount_requested=Decimal(granted), total_cost=Decimal(cost), confidential=False,
             period_start=date(2014, 4, 1), period_end=date(2016, 3, 31),
             application_deadline=_deadline(date(2014, 2, 28), tz)))
-        _move(ctx, app, PIPELINE["closed"], Decimal(granted))
+        _move(ctx, app, PIPELINE["closed"], Decimal(granted), regional_ok)
 
     centraide = service.create_funder(ctx, FunderIn(
         name="Centraide Estrie", kind="foundation", contacts="Conseillère en développement social",

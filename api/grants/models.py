@@ -41,6 +41,7 @@ class RequirementKind(StrEnum):
     narrative_interim = "narrative_interim"
     financial = "financial"
     final = "final"
+    annual = "annual"  # rapport annuel: after the end of each fiscal year (see recurrence.py)
     other = "other"
 
 
@@ -51,8 +52,9 @@ class DueRule(StrEnum):
 
 
 class Anchor(StrEnum):
-    period_start = "period_start"
+    period_start = "period_start"  # offset: from the start; recurring: periods counted from it
     period_end = "period_end"
+    fiscal_year = "fiscal_year"  # recurring only: periods of the collective's fiscal year
 
 
 class Frequency(StrEnum):
@@ -118,6 +120,8 @@ class GrantApplication(Base):
     funder: Mapped[Funder] = relationship()
     partners = relationship("Organisation", secondary=grant_partner, order_by="Organisation.name")
     owner = relationship("Person", foreign_keys=[owner_id])
+    # Named when the executive committee approves the application ("Approuvée par le CE").
+    submission_decision = relationship("Decision", foreign_keys=[submission_decision_id])
     requirements: Mapped[list["ReportingRequirement"]] = relationship(
         back_populates="application", order_by="ReportingRequirement.id")
 
@@ -132,7 +136,7 @@ class ReportingRequirement(Base):
     title: Mapped[str | None] = mapped_column(String(200))
     due_rule: Mapped[str] = mapped_column(String(16), default=DueRule.fixed)
     due_date: Mapped[date | None] = mapped_column(Date)  # fixed
-    anchor: Mapped[str | None] = mapped_column(String(16))  # offset
+    anchor: Mapped[str | None] = mapped_column(String(16))  # offset; recurring: fiscal_year aligns
     offset_days: Mapped[int] = mapped_column(Integer, default=0)  # offset, and after each recurrence
     frequency: Mapped[str | None] = mapped_column(String(16))  # recurring
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))

@@ -69,10 +69,10 @@ def pipeline_page(request: Request, ctx: PageCtx, filters: dict = Depends(_filte
     workflow = ctx.rules.workflows[service.APPLICATION]
     # Labels translated once per page, not once per card.
     lang = ctx.lang
-    awarding = service.award_triggers(workflow)
+    on_its_page = service.award_triggers(workflow) | service.approval_triggers(workflow)  # amount, decision
     moves = {column["state"]: [(trig, t("grants.trigger." + trig, lang))
                                for trig in workflow.triggers_from(column["state"])
-                               if trig not in awarding and trig != "approve"]  # approve: on its page
+                               if trig not in on_its_page]
              for column in columns}
     amounts = pictures.pipeline_amounts(ctx, **filters)  # the pictures (issue 13): SVG + table
     due_reports = pictures.year_reports(ctx, ctx.today.year)
@@ -316,7 +316,11 @@ def _detail(request: Request, ctx: Context, app_id: int, req_values: dict | None
     return render(request, ctx, "grants/detail.html", {
         "app": app, "reports": reports, "triggers": triggers, "report_triggers": report_triggers,
         "fee": fee, "fee_link": fee_link, "may_manage": service.may_manage(ctx),
-        "approval_decisions": choices.submission_decisions(ctx) if "approve" in triggers else [],
+        "approval_decisions": (choices.submission_decisions(ctx)
+                               if set(triggers) & service.approval_triggers(rules.workflows[service.APPLICATION])
+                               else []),
+        "approval_triggers": service.approval_triggers(rules.workflows[service.APPLICATION]),
+        "decision_title": choices.decision_title(ctx, app.submission_decision),
         "req_values": req_values or {"due_rule": "fixed", "kind": "financial", "preparation_days": 14},
         "req_errors": req_errors or {}, "requirement_kinds": list(RequirementKind),
         "due_rules": list(DueRule), "anchors": list(Anchor), "frequencies": list(Frequency)}, status=status)
@@ -360,15 +364,13 @@ def _transition(request: Request, ctx: Context, obj, object_type: str, form, bac
     params = {}
     if form.get("amount_awarded"):
         params["amount_awarded"] = str(form.get("amount_awarded"))[:40]
-    if trigger == "approve" and object_type == service.APPLICATION:  # names the CE's adopted decision
-        chosen = str(form.get("decision_id") or "")[:20]
-        if not chosen.isdigit() or int(chosen) not in dict(choices.submission_decisions(ctx)):
-            ctx.refuse()
-            flash(request, "grants.error.approval_decision", "error")
-            return redirect(back)
-        params["decision_id"] = int(chosen)
+    if form.get("decision_id"):  # approving names the adopted decision (checked by its guard)
+        params["decision_id"] = str(form.get("decision_id"))[:20]
     try:
-        state = fire(ctx, obj, trigger, ctx.rules, object_type, params)
+        if object_type == service.APPLICATION:
+            state = service.transition_application(ctx, obj, trigger, params)
+        else:
+            state = fire(ctx, obj, trigger, ctx.rules, object_type, params)
     except (WorkflowError, AppError) as exc:
         ctx.refuse()  # whatever the refused transition wrote is rolled back
         flash(request, "grants.raw", "error", text=message(exc, ctx.lang))

@@ -41,7 +41,7 @@ def pipeline_amounts(ctx: Context, funder_id: int | None = None, owner_id: int |
 
 def pipeline_picture(ctx: Context, rows: list[dict]):
     return amount_bars("pipeline-chart", t("grants.chart.pipeline", ctx.lang),
-                       [Part(f"{r['label']} ({r['count']})", r["cents"], r["shown"]) for r in rows])
+                       [Part(f"{r['label']} ({r['count']})", r["cents"], r["shown"]) for r in rows], ctx.lang)
 
 
 def year_reports(ctx: Context, year: int) -> list[dict]:
@@ -61,4 +61,4 @@ def year_reports(ctx: Context, year: int) -> list[dict]:
 def reports_picture(ctx: Context, year: int, rows: list[dict]):
     return year_strip("reports-chart", t("grants.chart.reports", ctx.lang, year=year), year,
                       [m[:4].capitalize() for m in MONTHS[ctx.lang]],
-                      [Mark(r["due"], r["label"], r["late"], r["due_shown"]) for r in rows])
+                      [Mark(r["due"], r["label"], r["late"], r["due_shown"]) for r in rows], lang=ctx.lang)

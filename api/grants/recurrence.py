@@ -8,6 +8,14 @@ period starting June 1 has quarters ending August 31, November 30, February 28 a
 days after each quarter" is September 28, not September 29). Due dates are calendar dates in the
 collective's time zone; `due_at` turns one into an instant (local midnight, so the UTC
 time moves by one hour across a daylight-saving change, as it must).
+
+Periods aligned on the fiscal year (`Anchor.fiscal_year`, an annual report's default): the
+months / quarters / half-years / years are those of the collective's fiscal year
+(`collective.fiscal_year_start`, "04-01" for most Québec organisations), not counted from the
+grant's start. Every fiscal period the funded period touches gets its report, due a number of
+days after that fiscal period's END, the last one included (an annual report is about a whole
+fiscal year: a grant of July 1 – June 30 with a fiscal year starting April 1 reports after
+March 31 of each of the two fiscal years it touches).
 """
 
 import calendar
@@ -60,9 +68,37 @@ def recurring_dates(start: date, end: date, frequency: str, offset_days: int = 0
     return [d + timedelta(days=offset_days) for d in dates]
 
 
+def fiscal_year_start_on_or_before(day: date, fiscal_year_start: str) -> date:
+    """The first day of the fiscal year holding `day` ("MM-DD", e.g. "04-01")."""
+    month, first = (int(part) for part in fiscal_year_start.split("-"))
+    start = date(day.year, month, first)
+    return start if start <= day else date(day.year - 1, month, first)
+
+
+def fiscal_dates(start: date, end: date, frequency: str, fiscal_year_start: str,
+                 offset_days: int = 0) -> list[date]:
+    """One due date offset_days after the END of each fiscal month / quarter / half-year / year
+    that [start, end] touches (the fiscal year starting on `fiscal_year_start`, "MM-DD")."""
+    step = MONTHS_PER_STEP[frequency]
+    anchor = fiscal_year_start_on_or_before(start, fiscal_year_start)
+    dates: list[date] = []
+    k = 1
+    while len(dates) < MAX_INSTANCES:
+        boundary = period_end(anchor, k, step)
+        if boundary >= start:
+            dates.append(boundary)
+        if boundary >= end:
+            break
+        k += 1
+    return [d + timedelta(days=offset_days) for d in dates]
+
+
 def requirement_dates(due_rule: str, *, due_date: date | None = None, anchor: date | None = None,
                       offset_days: int = 0, frequency: str | None = None,
-                      period_start: date | None = None, period_end: date | None = None) -> list[date]:
+                      period_start: date | None = None, period_end: date | None = None,
+                      fiscal_year_start: str | None = None) -> list[date]:
+    """The due dates of one requirement. A recurring one given `fiscal_year_start` ("MM-DD")
+    follows the fiscal periods (`fiscal_dates`), otherwise periods counted from the grant's start."""
     if due_rule == "fixed":
         return [due_date] if due_date else []
     if due_rule == "offset":
@@ -70,6 +106,8 @@ def requirement_dates(due_rule: str, *, due_date: date | None = None, anchor: da
     if due_rule == "recurring":
         if not (period_start and period_end and frequency):
             return []
+        if fiscal_year_start:
+            return fiscal_dates(period_start, period_end, frequency, fiscal_year_start, offset_days)
         return recurring_dates(period_start, period_end, frequency, offset_days)
     raise ValueError(f"unknown due rule {due_rule!r}")
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from api.context import Context
 from api.deps import ViewerCtx
 from api.errors import ERROR_RESPONSES
-from api.grants import reports, service
+from api.grants import choices, reports, service
 from api.grants.models import Funder, GrantApplication, Report
 from api.grants.schemas import (
     ApplicationDetailOut,
@@ -21,6 +21,7 @@ from api.grants.schemas import (
     ApplicationOut,
     ApplicationPatch,
     ApplicationStateOut,
+    ApplicationTriggerIn,
     FigureOut,
     FunderIn,
     FunderOut,
@@ -52,7 +53,7 @@ def _money(cents: int | None) -> str | None:
     return None if cents is None else str(from_cents(cents))
 
 
-def application_fields(app: GrantApplication) -> dict:
+def application_fields(ctx: Context, app: GrantApplication) -> dict:
     fee = service.management_fee_cents(app)
     return {
         "id": app.id, "title": app.title, "funder_id": app.funder_id,
@@ -68,12 +69,14 @@ def application_fields(app: GrantApplication) -> dict:
         "management_fee_rate": (str(app.management_fee_rate_bp / 100) if app.management_fee_rate_bp is not None
                                 else None),
         "notes": app.notes, "confidential": app.confidential_category is not None,
-        "submission_decision_id": app.submission_decision_id, "state": app.state, "year": app.year,
+        "submission_decision_id": app.submission_decision_id,
+        "submission_decision": choices.decision_title(ctx, app.submission_decision),
+        "state": app.state, "year": app.year,
     }
 
 
-def application_out(app: GrantApplication) -> ApplicationOut:
-    return ApplicationOut(**application_fields(app))
+def application_out(ctx: Context, app: GrantApplication) -> ApplicationOut:
+    return ApplicationOut(**application_fields(ctx, app))
 
 
 def _allowed(ctx: Context, obj, object_type: str) -> dict:
@@ -82,7 +85,7 @@ def _allowed(ctx: Context, obj, object_type: str) -> dict:
 
 
 def application_state_out(ctx: Context, app: GrantApplication) -> ApplicationStateOut:
-    return ApplicationStateOut(**application_fields(app), **_allowed(ctx, app, service.APPLICATION))
+    return ApplicationStateOut(**application_fields(ctx, app), **_allowed(ctx, app, service.APPLICATION))
 
 
 def report_fields(report: Report) -> dict:
@@ -143,7 +146,8 @@ def _filters(funder_id: QueryId = None, owner_id: QueryId = None,
 @router.get("/grant-applications", response_model=Page[ApplicationOut])
 def list_applications(ctx: ViewerCtx, params: PageParams = Depends(page_params),
                       filters: dict = Depends(_filters)) -> Page[ApplicationOut]:
-    data = paginate(ctx.session, service.list_stmt(ctx, **filters), params, application_out)
+    data = paginate(ctx.session, service.list_stmt(ctx, **filters), params,
+                    lambda app: application_out(ctx, app))
     return Page[ApplicationOut](**data)
 
 
@@ -162,7 +166,7 @@ def create_application(data: ApplicationIn, ctx: ViewerCtx) -> ApplicationStateO
 @router.get("/grant-applications/{app_id}", response_model=ApplicationDetailOut)
 def get_application(app_id: Id, ctx: ViewerCtx) -> ApplicationDetailOut:
     app = service.get_application(ctx, app_id)
-    return ApplicationDetailOut(**application_fields(app), **_allowed(ctx, app, service.APPLICATION),
+    return ApplicationDetailOut(**application_fields(ctx, app), **_allowed(ctx, app, service.APPLICATION),
                                 requirements=[RequirementOut.model_validate(r) for r in app.requirements])
 
 
@@ -181,7 +185,16 @@ def add_requirement(app_id: Id, data: RequirementIn, ctx: ViewerCtx) -> Requirem
     return RequirementCreatedOut(id=req.id, application_id=req.application_id)
 
 
-add_transition_route(router, "grant-applications", service.APPLICATION, service.get_application)
+@router.post("/grant-applications/{obj_id}/transitions", name="grant_application_transition",
+             response_model=ApplicationStateOut)
+def application_transition(obj_id: Id, data: ApplicationTriggerIn, ctx: ViewerCtx) -> ApplicationStateOut:
+    """Move an application along its workflow. `approve` ("Approuvée par le CE") needs
+    `params.decision_id`, an adopted decision of the executive committee: without it, or with
+    another, 422 naming `decision_id` and nothing changes. 409: not possible from this state
+    or refused by another guard of the rules; 403: not for this person."""
+    app = service.get_application(ctx, obj_id)
+    service.transition_application(ctx, app, data.trigger, data.params.model_dump(exclude_none=True))
+    return application_state_out(ctx, app)
 
 
 # ------------------------------------------------------------------------------- reports

@@ -127,6 +127,27 @@ class ApplicationFields(Input):
         return value
 
 
+def _not_yes_no(value: object) -> object:
+    if isinstance(value, bool):
+        raise PydanticCustomError("grant_amount", "not an amount like 12 345,67")
+    return value
+
+
+class ApplicationTriggerParams(Input):
+    """What a transition of an application may carry."""
+
+    # approve ("Approuvée par le CE"): the adopted executive-committee decision approving it,
+    # a "grant_submission" decision of the body the rules name; required, else 422 naming it.
+    decision_id: IdField | None = None
+    # award: the amount awarded ("12 345,67"), unless it is already saved on the application.
+    amount_awarded: line(max_length=40) | Whole | Annotated[float, BeforeValidator(_not_yes_no)] | None = None
+
+
+class ApplicationTriggerIn(Input):
+    trigger: line(1, 64)
+    params: ApplicationTriggerParams = ApplicationTriggerParams()
+
+
 class ApplicationIn(ApplicationFields):
     funder_id: IdField
     title: line(1, 300)
@@ -172,6 +193,9 @@ class ApplicationOut(BaseModel):
     notes: str | None
     confidential: bool
     submission_decision_id: int | None
+    # The adopted decision that approved the application ("Approuvée par le CE"), by its
+    # title (an in-camera decision the person does not see is named as such).
+    submission_decision: str | None
     state: str
     year: int
 

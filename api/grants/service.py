@@ -25,12 +25,16 @@ from sqlalchemy.orm import selectinload
 from api.collective.models import Body, Organisation, Person, Seat, SeatRole
 from api.context import Context
 from api.errors import Conflict, Forbidden, Invalid, NotFound
+from api.grants.guards import APPROVAL_FIELD, APPROVAL_GUARD, approval_decision
 from api.grants.models import (
+    Anchor,
     DueRule,
+    Frequency,
     Funder,
     GrantApplication,
     Report,
     ReportingRequirement,
+    RequirementKind,
 )
 from api.grants.recurrence import due_at, requirement_dates
 from api.grants.schemas import (
@@ -48,7 +52,7 @@ from api.register import service as register
 from api.timeutil import from_local, local, now
 from notifications.deadline import Deadline
 from notifications.deadlines import cancel_deadline, details, upsert_deadline
-from workflows.engine import Fired
+from workflows.engine import Fired, TransitionBlocked
 from workflows.spec import WorkflowRules
 
 APPLICATION = "grant_application"
@@ -61,6 +65,11 @@ EXECUTIVE = "executive_committee"
 def award_triggers(workflow: WorkflowRules) -> set[str]:
     """Transitions guarded by `amount_awarded_set` record the amount and create the reports."""
     return {tr.trigger for tr in workflow.transitions if "amount_awarded_set" in tr.conditions}
+
+
+def approval_triggers(workflow: WorkflowRules) -> set[str]:
+    """Transitions guarded by `approval_decision_adopted` name the adopted decision."""
+    return {tr.trigger for tr in workflow.transitions if APPROVAL_GUARD in tr.conditions}
 
 
 def executive_body_id(ctx: Context) -> int | None:
@@ -145,14 +154,10 @@ def after_application(ctx: Context, fired: Fired) -> None:
     awarded, its open/closed flags, its deadlines."""
     app: GrantApplication = fired.obj
     workflow = ctx.rules.workflows[APPLICATION]
-    if fired.trigger == "approve" and fired.params.get("decision_id") is not None:
-        # "Approuvée par le CE" names the adopted decision (issue 13), chosen among the CE's own.
-        from api.grants.choices import submission_decisions
-        chosen = str(fired.params["decision_id"])
-        adopted = dict(submission_decisions(ctx))
-        if not chosen.isdigit() or int(chosen) not in adopted:
-            raise Invalid("grants.error.approval_decision", field="decision_id")
-        app.submission_decision_id = int(chosen)
+    if fired.trigger in approval_triggers(workflow) and fired.params.get(APPROVAL_FIELD) is not None:
+        # "Approuvée par le CE" names the adopted decision (its guard checked it): kept on the
+        # application, it is also the decision that authorises submitting it.
+        app.submission_decision_id = int(str(fired.params[APPROVAL_FIELD]))
     if fired.trigger in award_triggers(workflow):
         raw = fired.params.get("amount_awarded")
         if raw is not None:
@@ -174,6 +179,31 @@ def after_report(ctx: Context, fired: Fired) -> None:
     if fired.dest in workflow.dests_of("mark_overdue"):
         report.overdue_at = now()
     sync_report_deadline(ctx, report)
+
+
+def transition_application(ctx: Context, app: GrantApplication, trigger: str, params: dict | None = None) -> str:
+    """Fire the person's trigger on an application (the page, the API and the demo come here).
+
+    Approving names the adopted decision (`params["decision_id"]`): the guard
+    `approval_decision_adopted` of the rules checks it, and its refusal is a 422 naming
+    `decision_id`; nothing has changed then. The transition's register event keeps the
+    decision's id and, unless the decision is more confidential than the application, its
+    title."""
+    params = {k: v for k, v in (params or {}).items() if k != "decision"}
+    if trigger in approval_triggers(ctx.rules.workflows[APPLICATION]):
+        decision, _ = approval_decision(ctx, ctx.rules, params.get(APPROVAL_FIELD))
+        if decision is not None:
+            params[APPROVAL_FIELD] = decision.id
+            if decision.confidential_category is None or (
+                    (decision.confidential_category, decision.body_id) == (app.confidential_category, app.body_id)):
+                params["decision"] = decision.title
+    person = ctx.viewer.person if ctx.viewer is not None else None
+    try:
+        return ctx.registry.engine.fire(ctx, app, trigger, person, ctx.rules, APPLICATION, params)
+    except TransitionBlocked as exc:
+        if exc.guard == APPROVAL_GUARD:
+            raise Invalid(exc.key, field=APPROVAL_FIELD, **exc.blocked.params) from exc
+        raise
 
 
 def refresh_application_flags(ctx: Context, app: GrantApplication) -> None:
@@ -348,13 +378,20 @@ def _add_requirement(ctx: Context, app: GrantApplication, data: RequirementIn, i
     where = f"requirements.{index}"
     if data.due_rule == DueRule.fixed and data.due_date is None:
         raise Invalid("error.required", field=f"{where}.due_date")
+    values = data.model_dump()
+    if data.due_rule == DueRule.recurring and data.kind == RequirementKind.annual:
+        # A "rapport annuel" is yearly, after the end of each fiscal year, unless told otherwise.
+        values["frequency"] = data.frequency or Frequency.yearly
+        values["anchor"] = data.anchor or Anchor.fiscal_year
     if data.due_rule == DueRule.offset and data.anchor is None:
         raise Invalid("error.required", field=f"{where}.anchor")
-    if data.due_rule == DueRule.recurring and data.frequency is None:
+    if data.due_rule != DueRule.recurring and data.anchor == Anchor.fiscal_year:
+        raise Invalid("grants.error.fiscal_year_recurring_only", field=f"{where}.anchor")
+    if data.due_rule == DueRule.recurring and values["frequency"] is None:
         raise Invalid("error.required", field=f"{where}.frequency")
     if data.owner_id is not None and ctx.session.get(Person, data.owner_id) is None:
         raise Invalid("error.person_not_found", field=f"{where}.owner_id")
-    req = ReportingRequirement(application_id=app.id, **data.model_dump())
+    req = ReportingRequirement(application_id=app.id, **values)
     ctx.session.add(req)
     ctx.session.flush()
     return req
@@ -393,7 +430,8 @@ def application_filters(stmt: Select, ctx: Context, funder_id: int | None = None
 
 def list_stmt(ctx: Context, **filters) -> Select:
     stmt = select(GrantApplication).options(selectinload(GrantApplication.funder),
-                                            selectinload(GrantApplication.owner))
+                                            selectinload(GrantApplication.owner),
+                                            selectinload(GrantApplication.submission_decision))
     return application_filters(stmt, ctx, **filters).order_by(
         GrantApplication.year.desc(), GrantApplication.application_deadline.desc(), GrantApplication.id.desc())
 
@@ -500,10 +538,14 @@ def generate_reports(ctx: Context, app: GrantApplication) -> list[Report]:
                                .where(ReportingRequirement.application_id == app.id)).scalars():
         if session.execute(select(Report.id).where(Report.requirement_id == req.id).limit(1)).first():
             continue
-        anchor = getattr(app, req.anchor) if req.anchor else None
+        anchor = getattr(app, req.anchor) if req.anchor in (Anchor.period_start, Anchor.period_end) else None
+        # Periods of the collective's fiscal year (rules: collective.fiscal_year_start), or
+        # counted from the grant's start.
+        fiscal = ctx.rules.collective.fiscal_year_start if req.anchor == Anchor.fiscal_year else None
         dates = requirement_dates(req.due_rule, due_date=req.due_date, anchor=anchor,
                                   offset_days=req.offset_days, frequency=req.frequency,
-                                  period_start=app.period_start, period_end=app.period_end)
+                                  period_start=app.period_start, period_end=app.period_end,
+                                  fiscal_year_start=fiscal)
         for seq, day in enumerate(dates, start=1):
             report = Report(requirement_id=req.id, application_id=app.id, kind=req.kind, sequence=seq,
                             due_date=day, internal_date=day - timedelta(days=req.preparation_days),
@@ -600,7 +642,7 @@ def application_deadline(ctx: Context, app: GrantApplication, with_people: bool 
     return Deadline(kind="grant_application_deadline", object_type=APPLICATION, object_id=app.id,
                     due_at=app.application_deadline, title_fr=fr, title_en=en, path=f"/grants/{app.id}",
                     recipient_ids=frozenset(people), confidential_category=app.confidential_category,
-                    body_id=app.body_id)
+                    body_id=app.body_id, **_application_details_of(app))
 
 
 def draft_deadline(app: GrantApplication, tz: str) -> Deadline:
@@ -609,12 +651,14 @@ def draft_deadline(app: GrantApplication, tz: str) -> Deadline:
                     due_at=due_at(app.internal_draft_deadline, tz), title_fr=fr, title_en=en,
                     path=f"/grants/{app.id}",
                     recipient_ids=frozenset({app.owner_id} if app.owner_id else set()),
-                    confidential_category=app.confidential_category, body_id=app.body_id, all_day=True)
+                    confidential_category=app.confidential_category, body_id=app.body_id, all_day=True,
+                    **_application_details_of(app))
 
 
 KIND_NAMES = {"narrative_interim": ("Rapport d'étape", "Interim report"),
               "financial": ("Rapport financier", "Financial report"),
               "final": ("Rapport final", "Final report"),
+              "annual": ("Rapport annuel", "Annual report"),
               "other": ("Reddition de comptes", "Accountability report")}
 
 
@@ -626,6 +670,20 @@ def _report_details(funder: str | None, title: str, awarded: int | None, request
                      amount_cents=awarded if awarded is not None else requested,
                      amount_awarded=awarded is not None, owner=owner)
     return {"details_fr": fr, "details_en": en}
+
+
+def _application_details(funder: str | None, awarded: int | None, requested: int | None,
+                         owner: str | None) -> dict:
+    """What an application's reminders are about (funder, amount, owner; the grant is in the
+    title): the same from the application and from the providers."""
+    fr, en = details(funder=funder, amount_cents=awarded if awarded is not None else requested,
+                     amount_awarded=awarded is not None, owner=owner)
+    return {"details_fr": fr, "details_en": en}
+
+
+def _application_details_of(app: GrantApplication) -> dict:
+    return _application_details(app.funder.name if app.funder else None, app.amount_awarded_cents,
+                                app.amount_requested_cents, app.owner.name if app.owner else None)
 
 
 def report_deadline(report: Report, tz: str) -> Deadline:
@@ -665,38 +723,51 @@ def _dates(start: datetime, end: datetime, tz: str) -> tuple[date, date]:
 
 
 _APP_COLS = (GrantApplication.id, GrantApplication.title, GrantApplication.owner_id,
-             GrantApplication.confidential_category, GrantApplication.body_id)
+             GrantApplication.confidential_category, GrantApplication.body_id,
+             GrantApplication.amount_awarded_cents, GrantApplication.amount_requested_cents,
+             Funder.name.label("funder_name"), Person.name.label("owner_name"))
+
+
+def _app_rows(ctx: Context, date_column, *conditions):
+    """The providers' applications with what their reminders name (funder, amount, owner)."""
+    return ctx.session.execute(
+        select(*_APP_COLS, date_column)
+        .outerjoin(Funder, GrantApplication.funder_id == Funder.id)
+        .outerjoin(Person, GrantApplication.owner_id == Person.id)
+        .where(*conditions)).all()
+
+
+def _row_details(r) -> dict:
+    return _application_details(r.funder_name, r.amount_awarded_cents, r.amount_requested_cents, r.owner_name)
 
 
 def application_deadlines(ctx: Context, start: datetime, end: datetime) -> list[Deadline]:
     """Provider "grant_application_deadline": open application deadlines in [start, end);
     recipients are the owners (the reminders get the partners' people from
     `sync_application_deadlines`)."""
-    rows = ctx.session.execute(
-        select(*_APP_COLS, GrantApplication.application_deadline)
-        .where(GrantApplication.deadline_open.is_(True), GrantApplication.application_deadline >= start,
-               GrantApplication.application_deadline < end)).all()
+    rows = _app_rows(ctx, GrantApplication.application_deadline, GrantApplication.deadline_open.is_(True),
+                     GrantApplication.application_deadline >= start, GrantApplication.application_deadline < end)
     return [Deadline(kind="grant_application_deadline", object_type=APPLICATION, object_id=r.id,
                      due_at=r.application_deadline, title_fr=f"Dépôt de la demande — {_short(r.title)}",
                      title_en=f"Application deadline — {_short(r.title)}", path=f"/grants/{r.id}",
                      recipient_ids=frozenset({r.owner_id} if r.owner_id else ()),
-                     confidential_category=r.confidential_category, body_id=r.body_id) for r in rows]
+                     confidential_category=r.confidential_category, body_id=r.body_id, **_row_details(r))
+            for r in rows]
 
 
 def draft_deadlines(ctx: Context, start: datetime, end: datetime) -> list[Deadline]:
     """Provider "grant_internal_draft": internal draft dates (all day) in [start, end)."""
     tz = ctx.tz
     first, last = _dates(start, end, tz)
-    rows = ctx.session.execute(
-        select(*_APP_COLS, GrantApplication.internal_draft_deadline)
-        .where(GrantApplication.draft_open.is_(True), GrantApplication.internal_draft_deadline >= first,
-               GrantApplication.internal_draft_deadline < last)).all()
+    rows = _app_rows(ctx, GrantApplication.internal_draft_deadline, GrantApplication.draft_open.is_(True),
+                     GrantApplication.internal_draft_deadline >= first, GrantApplication.internal_draft_deadline < last)
     found = [Deadline(kind="grant_internal_draft", object_type=APPLICATION, object_id=r.id,
                       due_at=due_at(r.internal_draft_deadline, tz),
                       title_fr=f"Brouillon interne — {_short(r.title)}",
                       title_en=f"Internal draft — {_short(r.title)}", path=f"/grants/{r.id}",
                       recipient_ids=frozenset({r.owner_id} if r.owner_id else ()),
-                      confidential_category=r.confidential_category, body_id=r.body_id, all_day=True)
+                      confidential_category=r.confidential_category, body_id=r.body_id, all_day=True,
+                      **_row_details(r))
              for r in rows]
     return [d for d in found if start <= d.due_at < end]
 

@@ -7,6 +7,7 @@ from html import escape
 
 from markupsafe import Markup
 
+from api.i18n import colon
 from api.logbook.stats import Cell
 
 WIDTH = 360
@@ -19,12 +20,12 @@ def _short(text: str) -> str:
     return text if len(text) <= LABEL_CHARS else text[:LABEL_CHARS - 1] + "…"
 
 
-def bar_chart(chart_id: str, title: str, cells: list[Cell]) -> Markup:
+def bar_chart(chart_id: str, title: str, cells: list[Cell], lang: str = "fr") -> Markup:
     if not cells:
         return Markup("")
     top = max((c.count for c in cells if not c.hidden), default=0) or 1
     height = ROW * len(cells) + 6
-    desc = "; ".join(f"{c.label} : {c.shown} ({c.percent})" for c in cells)
+    desc = "; ".join(f"{c.label}{colon(lang)}{c.shown} ({c.percent})" for c in cells)
     parts = [
         f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" '
         f'aria-labelledby="{chart_id}-t {chart_id}-d" xmlns="http://www.w3.org/2000/svg">',

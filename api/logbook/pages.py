@@ -257,7 +257,7 @@ def statistics_page(request: Request, ctx: PageCtx, query: dict = Depends(_perio
         choice = resolve(ctx, None, None, None, None, None, None)
     stats = stats_for(ctx, acc, choice, worker_id, public)
     workers = service.workers_seen(ctx, acc)
-    charts = {d.key: bar_chart(f"chart-{d.key}", d.label, d.cells) for d in stats.dimensions}
+    charts = {d.key: bar_chart(f"chart-{d.key}", d.label, d.cells, ctx.lang) for d in stats.dimensions}
     current = fiscal_year_of(ctx.today, ctx.rules.logbook.fiscal_year_start)
     params = {"period": choice.kind, "year": choice.year, "quarter": choice.quarter, "grant_id": choice.grant_id,
               "start": choice.start, "end": choice.end, "worker_id": worker_id}

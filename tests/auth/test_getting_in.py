@@ -281,6 +281,17 @@ def test_the_forgotten_password_page_reveals_no_address(app, smtp):  # noqa: F81
     assert [rcpt for rcpt, _ in smtp.sink.received] == [MEMBERS[1]]
 
 
+def test_a_typo_in_the_address_of_a_forgotten_password_is_named_and_kept(app, smtp):  # noqa: F811
+    with device(app) as web:
+        form = web.get("/password/forgot")
+        typo = web.post("/password/forgot", data={"csrf_token": csrf_of(form.text), "email": "pas une adresse"})
+        assert typo.status_code == 422 and 'value="pas une adresse"' in typo.text
+        assert "Si cette adresse est connue" not in typo.text
+    assert device(app).post("/api/v1/auth/password-reset", json={"email": "pas une adresse"}).json()["field"] == "email"
+    deliver(app.state.runtime)
+    assert smtp.sink.received == []
+
+
 def test_a_forgotten_password_link_expires_after_an_hour(app, smtp):  # noqa: F811
     client = device(app)
     assert client.post("/api/v1/auth/password-reset", json={"email": MEMBERS[1]}).status_code == 202

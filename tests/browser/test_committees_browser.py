@@ -37,7 +37,7 @@ def test_a_member_moves_a_task_on_the_board_in_chromium_without_javascript(live_
 
     page.click(f"#task-{task_id} button[value=start]")
     page.wait_for_load_state()
-    assert "Nouvel état : En cours." in page.locator(".flash").first.inner_text()
+    assert "Nouvel état\u00a0: En cours." in page.locator(".flash").first.inner_text()
     in_progress = page.locator("section.column[data-state=in_progress]")
     assert "Réviser le code d'éthique" in in_progress.inner_text()
     assert "Réviser le code d'éthique" not in page.locator("section.column[data-state=todo]").inner_text()

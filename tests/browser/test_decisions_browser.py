@@ -37,5 +37,5 @@ def test_the_chair_opens_a_vote_members_vote_in_the_browser_and_the_outcome_is_s
     page.goto(decision_url)
     assert page.locator("#decision-state").inner_text() == "Adoptée"
     assert page.locator("#outcome").inner_text() == (
-        "Adoptée : 3 pour, 1 contre, 1 abstention; quorum de 3 sur 5 atteint; "
+        "Adoptée\u00a0: 3 pour, 1 contre, 1 abstention; quorum de 3 sur 5 atteint; "
         "majorité simple des votes exprimés.")

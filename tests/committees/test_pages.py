@@ -70,7 +70,7 @@ def test_moving_a_task_with_the_board_buttons_and_blocking_without_a_reason(web,
     r = web.post(f"/tasks/{task['id']}/move", data={"csrf_token": token, "trigger": "start", "back": "board"},
                  follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith(f"/committees/{board}/board")
-    assert "Nouvel état : En cours." in _page(web.get(r.headers["location"]))
+    assert "Nouvel état\u00a0: En cours." in _page(web.get(r.headers["location"]))
     assert client.get(f"/api/v1/tasks/{task['id']}", headers=as_chair).json()["state"] == "in_progress"
     r = web.post(f"/tasks/{task['id']}/move", data={"csrf_token": token, "trigger": "block", "reason": ""},
                  follow_redirects=True)
@@ -78,7 +78,7 @@ def test_moving_a_task_with_the_board_buttons_and_blocking_without_a_reason(web,
     assert client.get(f"/api/v1/tasks/{task['id']}", headers=as_chair).json()["state"] == "in_progress"
     r = web.post(f"/tasks/{task['id']}/move", data={"csrf_token": token, "trigger": "block",
                                                     "reason": "Attente des chiffres"}, follow_redirects=True)
-    assert "Bloquée : Attente des chiffres" in _page(r)
+    assert "Bloquée\u00a0: Attente des chiffres" in _page(r)
 
 
 def test_the_task_page_shows_the_due_time_in_toronto_and_flags_it_overdue(web, client, as_chair, clock):
@@ -135,7 +135,7 @@ def test_the_meeting_page_records_attendance_and_reorders_the_agenda(web, client
     assert len(seat_ids) >= 5
     r = web.post(f"/meetings/{meeting}/attendance", data={"csrf_token": token, "seat_id": seat_ids[0],
                                                           "status": "present"}, follow_redirects=True)
-    assert r.status_code == 200 and "Quorum : 1 présences" in _page(r)
+    assert r.status_code == 200 and "Quorum\u00a0: 1 présences" in _page(r)
     partners = body_id(client, as_chair, "partners_committee")
     foreign = client.get(f"/api/v1/bodies/{partners}", headers=as_chair).json()["seats"][0]["id"]
     r = web.post(f"/meetings/{meeting}/attendance", data={"csrf_token": token, "seat_id": str(foreign),

@@ -102,13 +102,13 @@ def test_a_reason_is_shown_with_the_vote_when_votes_are_named_only(client, voter
     browser = TestClient(client.app)
     sign_in(browser, MEMBERS[0])
     page = browser.get(f"/decisions/{named}").text
-    assert "Contre — « Trop tôt dans l&#39;année. »" in page
+    assert "Contre — «\u00a0Trop tôt dans l&#39;année.\u00a0»" in page
     # From the page, with a reason: the register says it came from the page.
     r = browser.post(f"/decisions/{named}/vote", data={"csrf_token": csrf_of(page), "choice": "yes",
                                                        "reason": "Bonne pratique."}, follow_redirects=False)
     assert r.status_code == 303
     page = browser.get(f"/decisions/{named}").text
-    assert "Pour — « Bonne pratique. »" in page
+    assert "Pour — «\u00a0Bonne pratique.\u00a0»" in page
     assert 'value="yes"\n        aria-pressed="true"' in page or 'aria-pressed="true">✓ Pour' in page
     cast = [e for e in events(client, voters[CHAIR], named) if e["action"] == "vote.cast"]
     assert [(e["after"]["channel"], e["after"]["reason"]) for e in cast] == [

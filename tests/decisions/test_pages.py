@@ -40,14 +40,14 @@ def test_the_chair_drafts_and_opens_and_a_member_votes_through_the_html_forms(ap
     assert re.search(r'<button type="submit" name="choice" value="yes"', page.text)
     r = member.post(f"/decisions/{decision_id}/vote", data={"csrf_token": csrf_of(page.text), "choice": "yes"})
     assert r.status_code == 200
-    assert "Votre vote est enregistré : Pour." in r.text
-    assert "Vous avez voté : Pour." in r.text and 'id="results-hidden"' in r.text
+    assert "Votre vote est enregistré\u00a0: Pour." in r.text
+    assert "Vous avez voté\u00a0: Pour." in r.text and 'id="results-hidden"' in r.text
     # A forged form (no CSRF token) is refused and changes nothing.
     r = member.post(f"/decisions/{decision_id}/vote", data={"choice": "no"})
     assert r.status_code == 403
     # A bad choice is a clear message on the page, not a crash.
     r = member.post(f"/decisions/{decision_id}/vote", data={"csrf_token": csrf_of(page.text), "choice": "maybe"})
-    assert r.status_code == 422 and "Vous avez voté : Pour." in r.text
+    assert r.status_code == 422 and "Vous avez voté\u00a0: Pour." in r.text
 
 
 def test_the_outcome_is_shown_with_the_rules_applied(app, client, voters):
@@ -57,6 +57,6 @@ def test_the_outcome_is_shown_with_the_rules_applied(app, client, voters):
     for email, choice in zip(voters, ["yes", "yes", "yes", "yes", "no"], strict=True):
         assert vote(client, voters[email], decision_id, choice).status_code == 201
     page = _browser(app, MEMBERS[2]).get(f"/decisions/{decision_id}").text
-    assert ("Adoptée : 4 pour, 1 contre, 0 abstention; quorum de 3 sur 5 atteint; "
+    assert ("Adoptée\u00a0: 4 pour, 1 contre, 0 abstention; quorum de 3 sur 5 atteint; "
             "majorité simple des votes exprimés.") in page
     assert "Adoptée" in _browser(app, MEMBERS[2]).get("/decisions").text

@@ -39,11 +39,11 @@ def test_adoption_opens_the_partners_vote_and_its_adoption_ratifies_the_decision
 
     # The executive is told it waits for the partners; the partners are invited.
     mail.send()
-    outcome = text_of(mail.kind(MEMBERS[0], "Résultat : Code d'éthique 2027")[0])
+    outcome = text_of(mail.kind(MEMBERS[0], "Résultat\u00a0: Code d'éthique 2027")[0])
     assert "En attente de ratification" in outcome
-    assert "ratifiée par l'instance « Comité des partenaires »" in outcome
+    assert "ratifiée par l'instance «\u00a0Comité des partenaires\u00a0»" in outcome
     [invitation] = mail.kind("direction.elan@relais.demo", "Vote ouvert")
-    assert "Ratification de « Code d'éthique 2027 », adoptée le" in text_of(invitation)
+    assert "Ratification de «\u00a0Code d'éthique 2027\u00a0», adoptée le" in text_of(invitation)
     # This kind waits for its closing time: the invitation promises no early close.
     assert "dès que tous auront voté" not in text_of(invitation)
 
@@ -69,8 +69,8 @@ def test_adoption_opens_the_partners_vote_and_its_adoption_ratifies_the_decision
     assert first["state"] in service.adopted_states(app.state.runtime.rules, "decision_with_ratification")
     clock.set(clock.at.replace(hour=14))
     mail.send()
-    [final] = mail.kind(MEMBERS[0], "Résultat : Code d'éthique 2027 — Ratifiée")
-    assert "Ratifiée : Adoptée : 9 pour, 1 contre" in text_of(final)
+    [final] = mail.kind(MEMBERS[0], "Résultat\u00a0: Code d'éthique 2027 — Ratifiée")
+    assert "Ratifiée\u00a0: Adoptée\u00a0: 9 pour, 1 contre" in text_of(final)
 
 
 def test_a_ratification_vote_that_fails_leaves_the_decision_not_ratified(app, client, voters, clock):

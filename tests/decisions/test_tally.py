@@ -155,7 +155,7 @@ def test_members_see_how_many_yes_votes_were_needed(
     ("outcome_args", "lang", "sentence"),
     [
         pytest.param((HALF, 5, 0, 4, 1, 0), "fr",
-                     "Adoptée : 4 pour, 1 contre, 0 abstention; quorum de 3 sur 5 atteint; "
+                     "Adoptée\u00a0: 4 pour, 1 contre, 0 abstention; quorum de 3 sur 5 atteint; "
                      "majorité simple des votes exprimés.",
                      id="adopted_in_french"),
         pytest.param((HALF, 5, 0, 4, 1, 0), "en",
@@ -163,7 +163,7 @@ def test_members_see_how_many_yes_votes_were_needed(
                      "simple majority of votes cast.",
                      id="adopted_in_english"),
         pytest.param((HALF, 5, 0, 2, 2, 1), "fr",
-                     "Rejetée : 2 pour, 2 contre, 1 abstention; quorum de 3 sur 5 atteint; "
+                     "Rejetée\u00a0: 2 pour, 2 contre, 1 abstention; quorum de 3 sur 5 atteint; "
                      "3 voix pour requises (majorité simple des votes exprimés).",
                      id="rejected_in_french_says_how_many_yes_were_needed"),
         pytest.param((HALF, 5, 0, 2, 2, 1), "en",
@@ -171,7 +171,7 @@ def test_members_see_how_many_yes_votes_were_needed(
                      "3 yes needed (simple majority of votes cast).",
                      id="rejected_in_english_says_how_many_yes_were_needed"),
         pytest.param((HALF, 5, 2, 1, 0, 0), "fr",
-                     "Quorum non atteint : 1 pour, 0 contre, 0 abstention; 1 participant sur 3, "
+                     "Quorum non atteint\u00a0: 1 pour, 0 contre, 0 abstention; 1 participant sur 3, "
                      "il en fallait 2 (2 sièges récusés).",
                      id="no_quorum_in_french_mentions_recusals"),
         pytest.param((HALF, 5, 2, 1, 0, 0), "en",
@@ -179,7 +179,7 @@ def test_members_see_how_many_yes_votes_were_needed(
                      "(2 recused).",
                      id="no_quorum_in_english_mentions_recusals"),
         pytest.param((HALF, 3, 3, 0, 0, 0), "fr",
-                     "Quorum non atteint : aucun siège ne peut voter (3 sièges récusés).",
+                     "Quorum non atteint\u00a0: aucun siège ne peut voter (3 sièges récusés).",
                      id="everyone_recused_in_french"),
         pytest.param((VoteRule(majority="absolute"), 5, 0, 3, 0, 2), "en",
                      "Adopted: 3 yes, 0 no, 2 abstain; no quorum required; "

@@ -31,7 +31,7 @@ def test_the_chair_opens_a_budget_vote_and_it_closes_early_once_all_five_have_vo
     outcome = detail["outcome"]
     assert (outcome["result"], outcome["yes"], outcome["no"], outcome["abstain"]) == ("adopted", 3, 1, 1)
     assert outcome["explanation"]["fr"] == (
-        "Adoptée : 3 pour, 1 contre, 1 abstention; quorum de 3 sur 5 atteint; "
+        "Adoptée\u00a0: 3 pour, 1 contre, 1 abstention; quorum de 3 sur 5 atteint; "
         "majorité simple des votes exprimés.")
     assert detail["tally"] == {"yes": 3, "no": 1, "abstain": 1}
     assert {v["choice"] for v in detail["voters"]} == {"yes", "no", "abstain"}
@@ -167,3 +167,22 @@ def test_deadline_provider_lists_open_votes_with_the_voters_still_expected(clien
         found = closing_deadlines(ctx, now(), now() + timedelta(days=4))
         assert [d.object_id for d in found] == [decision_id]
         assert len(found[0].recipient_ids) == 4 and found[0].path == f"/decisions/{decision_id}"
+
+
+def test_a_seat_ended_during_the_vote_is_no_longer_waited_for(client, app, voters):
+    """Five seats; after the first vote one member leaves the committee: the vote closes early
+    once the four remaining seats have voted (the count of seats is not kept from before)."""
+    from sqlalchemy import select
+
+    from api.collective.models import Person, Seat
+
+    chair = voters[CHAIR]
+    decision_id = create_and_open(client, chair)
+    body_id = client.get(f"/api/v1/decisions/{decision_id}", headers=chair).json()["body_id"]
+    assert vote(client, chair, decision_id, "yes").status_code == 201
+    with unit_of_work(app) as ctx:
+        leaving = ctx.session.execute(select(Seat).join(Person).where(
+            Person.email == MEMBERS[3], Seat.body_id == body_id)).scalar_one()
+        leaving.ends_on = ctx.today - timedelta(days=1)
+    states = [vote(client, voters[email], decision_id, "yes").json()["state"] for email in MEMBERS[:3]]
+    assert states == ["open", "open", "adopted"]

@@ -73,11 +73,11 @@ def test_a_member_votes_from_the_invitation_on_a_phone_and_sees_their_choice_mar
     page.set_default_timeout(10_000)
     page.goto(link)
     assert "Procédure d'accueil" in page.locator("h1").inner_text()
-    assert page.locator("#confirm-title").inner_text() == "Votre choix : Pour"
+    assert page.locator("#confirm-title").inner_text() == "Votre choix\u00a0: Pour"
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     page.click("#confirm-vote")
 
-    assert "Votre vote est enregistré : Pour." in page.locator(".flash.success").inner_text()
+    assert "Votre vote est enregistré\u00a0: Pour." in page.locator(".flash.success").inner_text()
     assert page.locator("#choice-yes").is_checked()
     assert not page.locator("#choice-no").is_checked() and not page.locator("#choice-abstain").is_checked()
     assert page.locator("#confirm-vote").count() == 0

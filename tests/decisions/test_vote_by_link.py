@@ -32,12 +32,12 @@ def test_a_member_confirms_the_vote_of_the_button_they_followed(app, client, vot
     for _ in range(2):
         page = browser.get(_path(links["yes"]))
         assert page.status_code == 200
-        assert "Votre choix : Pour" in page.text and "Confirmer mon vote" in page.text
+        assert "Votre choix\u00a0: Pour" in page.text and "Confirmer mon vote" in page.text
     assert _my_vote(client, voters, MEMBERS[0], decision_id) is None
 
     # Confirming casts it, through the same service: the register says it came by link.
     r = browser.post(_path(links["yes"]), data={"csrf_token": csrf_of(page.text)})
-    assert r.status_code == 200 and "Votre vote est enregistré : Pour." in r.text
+    assert r.status_code == 200 and "Votre vote est enregistré\u00a0: Pour." in r.text
     assert 'id="choice-yes" name="shown-choice" value="yes" disabled checked' in r.text
     assert "Confirmer mon vote" not in r.text
     assert _my_vote(client, voters, MEMBERS[0], decision_id) == "yes"
@@ -49,9 +49,9 @@ def test_a_member_confirms_the_vote_of_the_button_they_followed(app, client, vot
 
     # Another button of the same email changes the vote (the kind allows it).
     page = browser.get(_path(links["no"]))
-    assert "Votre vote actuel : Pour." in page.text
+    assert "Votre vote actuel\u00a0: Pour." in page.text
     r = browser.post(_path(links["no"]), data={"csrf_token": csrf_of(page.text)})
-    assert "Votre vote est modifié : Contre." in r.text
+    assert "Votre vote est modifié\u00a0: Contre." in r.text
     assert _my_vote(client, voters, MEMBERS[0], decision_id) == "no"
 
 

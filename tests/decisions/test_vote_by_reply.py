@@ -75,7 +75,7 @@ def test_pour_contre_and_abstention_above_a_quoted_history_vote_and_are_confirme
     assert _my_vote(client, voters, MEMBERS[0], decision_id) == "yes"
     mail.send()
     [receipt] = mail.kind(MEMBERS[0], "Votre vote par courriel")
-    assert "Votre vote est enregistré : Pour." in text_of(receipt)
+    assert "Votre vote est enregistré\u00a0: Pour." in text_of(receipt)
 
     # Capitals, a signature, sent from another address: the answer still goes to the voter.
     clock.advance(minutes=5)
@@ -87,8 +87,8 @@ def test_pour_contre_and_abstention_above_a_quoted_history_vote_and_are_confirme
     assert _my_vote(client, voters, MEMBERS[0], decision_id) == "abstain"
     mail.send()
     texts = [text_of(m) for m in mail.kind(MEMBERS[0], "Votre vote par courriel")]
-    assert any("Votre vote est modifié : Contre." in t for t in texts)
-    assert any("Votre vote est modifié : Abstention." in t for t in texts)
+    assert any("Votre vote est modifié\u00a0: Contre." in t for t in texts)
+    assert any("Votre vote est modifié\u00a0: Abstention." in t for t in texts)
     assert mail.to("autre@ailleurs.example") == []
     casts = [e for e in events(client, voters[CHAIR], decision_id) if e["action"] in ("vote.cast", "vote.changed")]
     assert [e["after"]["channel"] for e in casts] == ["reply", "reply", "reply"]
@@ -114,9 +114,10 @@ def test_anything_else_gets_a_helpful_answer_and_never_a_vote(client, voters, ma
     mail.send()
     answers = mail.kind(MEMBERS[1], "Votre vote par courriel")
     assert len(answers) == 2
-    assert all("Nous n'avons pas compris votre réponse : aucun vote n'a été enregistré." in text_of(m)
+    assert all("Nous n'avons pas compris votre réponse\u00a0: aucun vote n'a été enregistré." in text_of(m)
                for m in answers)
-    assert "un seul mot : « Pour », « Contre » ou « Abstention »" in text_of(answers[0])
+    assert ("un seul mot\u00a0: «\u00a0Pour\u00a0», «\u00a0Contre\u00a0» ou «\u00a0Abstention\u00a0»"
+            in text_of(answers[0]))
 
     # An out-of-office notice neither votes nor gets an answer (no mail loop).
     _send(port, _answer(address, "Pour", MEMBERS[1], Auto_Submitted="auto-replied"))
@@ -130,7 +131,7 @@ def test_anything_else_gets_a_helpful_answer_and_never_a_vote(client, voters, ma
     _send(port, _answer(address, "Pour", MEMBERS[1]))
     assert _my_vote(client, voters, MEMBERS[1], decision_id) is None
     mail.send()
-    assert any("Votre réponse n'a pas été comptée : Le vote est fermé" in text_of(m)
+    assert any("Votre réponse n'a pas été comptée\u00a0: Le vote est fermé" in text_of(m)
                for m in mail.kind(MEMBERS[1], "Votre vote par courriel"))
 
 

@@ -22,13 +22,13 @@ def test_every_seat_holder_is_invited_once_in_their_language_and_everyone_gets_t
 
     # A French-speaking member: her invitation, with the rules in words and local times.
     [invitation] = mail.to(MEMBERS[0])
-    assert invitation["Subject"] == ("Vote ouvert : Procédure d'accueil — "
+    assert invitation["Subject"] == ("Vote ouvert\u00a0: Procédure d'accueil — "
                                      "jusqu'au 23\u00a0octobre 2026, 8\u00a0h\u00a000 (HAE)")
     text = text_of(invitation)
     assert "Adoption du budget révisé." in text  # the text of the proposal
     assert "Proposé par Direction — Carrefour jeunesse-emploi (Carrefour jeunesse-emploi Memphrémagog)." in text
-    assert "Fermeture du vote : 23\u00a0octobre 2026, 8\u00a0h\u00a000 (HAE)" in text
-    assert ("Pour être adoptée : quorum de 50 % des sièges votants, soit 3 sur 5; "
+    assert "Fermeture du vote\u00a0: 23\u00a0octobre 2026, 8\u00a0h\u00a000 (HAE)" in text
+    assert ("Pour être adoptée\u00a0: quorum de 50 % des sièges votants, soit 3 sur 5; "
             "majorité simple des votes exprimés.") in text
     assert "Le vote se fermera dès que tous auront voté." in text
     links = vote_links(invitation)
@@ -62,12 +62,12 @@ def test_every_seat_holder_is_invited_once_in_their_language_and_everyone_gets_t
     mail.send()
     mail.send()
     [outcome] = mail.kind(MEMBERS[1], "Résultat")
-    assert outcome["Subject"] == "Résultat : Procédure d'accueil — Adoptée"
+    assert outcome["Subject"] == "Résultat\u00a0: Procédure d'accueil — Adoptée"
     text = text_of(outcome)
-    assert ("Adoptée : 4 pour, 1 contre, 0 abstention; quorum de 3 sur 5 atteint; "
+    assert ("Adoptée\u00a0: 4 pour, 1 contre, 0 abstention; quorum de 3 sur 5 atteint; "
             "majorité simple des votes exprimés.") in text
-    assert "Direction — Carrefour jeunesse-emploi (Carrefour jeunesse-emploi Memphrémagog) : Pour" in text
-    assert "Coordination — Memphré en Mouvement (Memphré en Mouvement) : Contre" in text
+    assert "Direction — Carrefour jeunesse-emploi (Carrefour jeunesse-emploi Memphrémagog)\u00a0: Pour" in text
+    assert "Coordination — Memphré en Mouvement (Memphré en Mouvement)\u00a0: Contre" in text
     # The register's head when it closed: the adoption event.
     adopted = next(e for e in events(client, voters[CHAIR], decision_id) if e["action"] == "decision.adopt")
     assert f"événement n° {adopted['seq']}, empreinte {adopted['hash']}" in text
@@ -93,7 +93,7 @@ def test_an_in_camera_vote_never_reaches_a_staff_observer_and_a_secret_ballot_sh
     [outcome] = mail.kind(MEMBERS[2], "Résultat")
     text = text_of(outcome)
     assert text.startswith("Résultat du vote — Adoptée")
-    assert "Adoptée : 5 pour, 0 contre" in text
+    assert "Adoptée\u00a0: 5 pour, 0 contre" in text
     assert "Votes par siège" not in text and "Direction — Han-Droits" not in text  # secret ballot
     # Nor on the page or in the register: the count only.
     detail = client.get(f"/api/v1/decisions/{decision_id}", headers=voters[MEMBERS[2]]).json()
@@ -168,4 +168,4 @@ def test_a_vote_closed_by_time_sends_its_outcome(client, app, voters, mail, cloc
     assert service.close_due_decisions(app.state.runtime) == [decision_id]
     mail.send()
     [outcome] = mail.kind(MEMBERS[0], "Résultat")
-    assert "Quorum non atteint : 0 pour, 0 contre, 0 abstention" in text_of(outcome)
+    assert "Quorum non atteint\u00a0: 0 pour, 0 contre, 0 abstention" in text_of(outcome)

@@ -163,12 +163,12 @@ def test_the_preview_explains_the_method_and_the_spare_cents_in_french() -> None
     result = allocate(2, EQUAL3, prior_rounding={"A": -1, "B": 0, "C": 1})
     lines = result.explain("fr")
     assert lines[0] == ("Le montant de 0,02\u00a0$ est réparti au prorata des poids (équité, pas "
-                        "égalité) : chaque part exacte est arrondie au cent inférieur.")
+                        "égalité)\u00a0: chaque part exacte est arrondie au cent inférieur.")
     assert lines[1] == (
-        "Il restait 2\u00a0¢ après l'arrondi à la baisse; ils vont aux plus grands restes : "
-        "A (0,67\u00a0¢, à égalité avec C, départagé par l'arrondi cumulatif reçu auparavant : "
+        "Il restait 2\u00a0¢ après l'arrondi à la baisse; ils vont aux plus grands restes\u00a0: "
+        "A (0,67\u00a0¢, à égalité avec C, départagé par l'arrondi cumulatif reçu auparavant\u00a0: "
         "\u22121\u00a0¢ contre +1\u00a0¢), "
-        "B (0,67\u00a0¢, à égalité avec C, départagé par l'arrondi cumulatif reçu auparavant : "
+        "B (0,67\u00a0¢, à égalité avec C, départagé par l'arrondi cumulatif reçu auparavant\u00a0: "
         "0\u00a0¢ contre +1\u00a0¢)."
     )
     assert "change de main" in lines[2]
@@ -187,7 +187,7 @@ def test_the_preview_explains_the_spare_cents_in_english() -> None:
 def test_the_preview_names_the_alphabetical_tie_break_when_history_is_equal() -> None:
     result = allocate(100000, EQUAL3)
     assert result.explain("fr")[1] == (
-        "Il restait 1\u00a0¢ après l'arrondi à la baisse; il va au plus grand reste : "
+        "Il restait 1\u00a0¢ après l'arrondi à la baisse; il va au plus grand reste\u00a0: "
         "A (0,33\u00a0¢, à égalité avec B et C, départagé par ordre alphabétique)."
     )
     assert result.explain("en")[1] == (

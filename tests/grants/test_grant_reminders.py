@@ -8,7 +8,7 @@ from sqlalchemy import select
 from api.collective.models import Organisation, Person
 from api.timeutil import set_clock
 from notifications.models import OutboxMessage
-from tests.grants.helpers import HANDROITS, fire, make_application
+from tests.grants.helpers import HANDROITS, advance, make_application
 from tests.helpers import PARTNER, token_for
 
 
@@ -37,7 +37,7 @@ def test_application_deadline_reminders_reach_owner_and_partners_then_stop_at_su
         drafts = _rows(db, "grant_application", app["id"], "grant_internal_draft")
         assert {r.recipient_id for r in drafts} == {owner_id}
         for trigger in ["start_drafting", "send_to_review", "approve", "submit"]:
-            assert fire(client, lead, "grant-applications", app["id"], trigger).status_code == 200
+            assert advance(client, lead, app["id"], trigger).status_code == 200
         rows = _rows(db, "grant_application", app["id"], "grant_application_deadline")
         assert rows and all(r.status == "cancelled" for r in rows)
     finally:

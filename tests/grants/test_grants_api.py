@@ -5,7 +5,7 @@ the submission guard, bad input, visibility and the CSV export."""
 import csv
 import io
 
-from tests.grants.helpers import HANDROITS, fire, make_application, make_funder
+from tests.grants.helpers import HANDROITS, advance, fire, make_application, make_funder
 from tests.helpers import ADMIN, CHAIR, MEMBERS, PARTNER, STAFF, token_for
 
 APP = "grant-applications"
@@ -23,7 +23,7 @@ def test_an_application_goes_through_the_whole_pipeline_and_its_reports_are_crea
              (member, "request_changes", "drafting"), (lead, "send_to_review", "internal_review"),
              (member, "approve", "approved"), (lead, "submit", "submitted")]
     for who, trigger, state in steps:
-        r = fire(client, who, APP, app["id"], trigger)
+        r = advance(client, who, app["id"], trigger)
         assert r.status_code == 200, (trigger, r.text)
         assert r.json()["state"] == state
     # Awarding needs the amount awarded: refused without it, with the guard's reason.
@@ -69,18 +69,18 @@ def test_declined_and_withdrawn_applications(client):
     funder = make_funder(client, lead)
     a = make_application(client, lead, funder)
     for trigger in ["start_drafting", "send_to_review", "approve", "submit", "decline"]:
-        assert fire(client, lead, APP, a["id"], trigger).status_code == 200
+        assert advance(client, lead, a["id"], trigger).status_code == 200
     assert client.get(f"/api/v1/{APP}/{a['id']}", headers=lead).json()["state"] == "declined"
     for steps in ([], ["start_drafting"], ["start_drafting", "send_to_review"],
                   ["start_drafting", "send_to_review", "approve"]):
         b = make_application(client, lead, funder)
         for trigger in steps:
-            assert fire(client, lead, APP, b["id"], trigger).status_code == 200
+            assert advance(client, lead, b["id"], trigger).status_code == 200
         r = fire(client, lead, APP, b["id"], "withdraw")
         assert r.status_code == 200 and r.json()["state"] == "withdrawn"
     c = make_application(client, lead, funder)
     for trigger in ["start_drafting", "send_to_review", "approve", "submit"]:
-        fire(client, lead, APP, c["id"], trigger)
+        advance(client, lead, c["id"], trigger)
     r = fire(client, lead, APP, c["id"], "withdraw")
     assert r.status_code == 409 and set(r.json()["allowed_triggers"]) == {"award", "decline"}
 
@@ -89,7 +89,7 @@ def _awarded_with_report(client, lead, **fields):
     app = make_application(client, lead, period_start="2027-01-01", period_end="2027-03-31", **fields,
                            requirements=[{"kind": "financial", "due_rule": "fixed", "due_date": "2027-04-30"}])
     for trigger in ["start_drafting", "send_to_review", "approve", "submit"]:
-        assert fire(client, lead, APP, app["id"], trigger).status_code == 200
+        assert advance(client, lead, app["id"], trigger).status_code == 200
     assert fire(client, lead, APP, app["id"], "award", amount_awarded="10000").status_code == 200
     reports = client.get(f"/api/v1/reports?application_id={app['id']}", headers=lead).json()["items"]
     return app, reports[0]
@@ -149,7 +149,9 @@ def test_submission_above_the_threshold_needs_an_adopted_ce_decision(client):
     lead = token_for(client, HANDROITS)
     app = make_application(client, lead, amount_requested="40 000,00")
     for trigger in ["start_drafting", "send_to_review", "approve"]:
-        assert fire(client, lead, APP, app["id"], trigger).status_code == 200
+        assert advance(client, lead, app["id"], trigger).status_code == 200
+    # Approving linked the CE's decision; without a linked decision, submitting is refused.
+    client.patch(f"/api/v1/{APP}/{app['id']}", json={"submission_decision_id": None}, headers=lead)
     r = fire(client, lead, APP, app["id"], "submit")
     assert r.status_code == 409 and r.json()["guard"] == "submission_decision_adopted"
     assert "Dépôt d'une demande de subvention" in r.json()["message"]
@@ -169,8 +171,10 @@ def test_submission_above_the_threshold_needs_an_adopted_ce_decision(client):
 def test_submission_at_or_below_the_threshold_needs_no_decision(client):
     lead = token_for(client, HANDROITS)
     app = make_application(client, lead, amount_requested="25000.00")
-    for trigger in ["start_drafting", "send_to_review", "approve", "submit"]:
-        assert fire(client, lead, APP, app["id"], trigger).status_code == 200
+    for trigger in ["start_drafting", "send_to_review", "approve"]:
+        assert advance(client, lead, app["id"], trigger).status_code == 200
+    client.patch(f"/api/v1/{APP}/{app['id']}", json={"submission_decision_id": None}, headers=lead)
+    assert fire(client, lead, APP, app["id"], "submit").status_code == 200
 
 
 def test_bad_input_names_the_field_and_saves_nothing(client):

@@ -28,7 +28,7 @@ def test_the_pipeline_moves_an_application_with_plain_forms(client, web):
                  data={"csrf_token": token, "trigger": "start_drafting"}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/grants"
     page = web.get("/grants").text
-    assert "État changé : Rédaction" in page
+    assert "État changé\u00a0: Rédaction" in page
     drafting = page[page.index('data-state="drafting"'):page.index('data-state="internal_review"')]
     assert "Projet de jardin" in drafting
     # A refused move comes back as a message, not an error page.

@@ -99,5 +99,5 @@ def test_the_bar_chart_writes_every_number_as_text_and_draws_no_bar_for_a_hidden
     svg = str(bar_chart("c", "Lieux", [Cell("magog", "Magog", 34, "34", "85 %", False),
                                        Cell("potton", "Potton", 3, "< 5", "—", True)]))
     assert 'role="img"' in svg and "<title id=\"c-t\">Lieux</title>" in svg
-    assert "Magog : 34 (85 %); Potton : &lt; 5 (—)" in svg
+    assert "Magog\u00a0: 34 (85 %); Potton\u00a0: &lt; 5 (—)" in svg
     assert svg.count("<rect") == 1 and "34 · 85 %" in svg

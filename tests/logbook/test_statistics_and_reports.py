@@ -182,7 +182,7 @@ def test_sections_are_drafts_by_several_authors_with_the_last_editor_shown(clien
     sign_in(client, HANDROITS)
     page = client.get(f"/grants/reports/{report_id}").text
     assert "Dernière modification par Direction — Carrefour jeunesse-emploi" in page
-    assert "Auteurs : Direction — Han-Droits (organisme porteur), Direction — Carrefour jeunesse-emploi" in page
+    assert "Auteurs\u00a0: Direction — Han-Droits (organisme porteur), Direction — Carrefour jeunesse-emploi" in page
     from tests.helpers import csrf_of
 
     r = client.post(f"/grants/reports/{report_id}/sections/learnings",

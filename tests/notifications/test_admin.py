@@ -139,3 +139,25 @@ def test_a_sign_in_link_wakes_the_delivery_job_instead_of_waiting_for_the_next_t
         assert client.post("/signin/link", data={"csrf_token": csrf, "email": MEMBERS[2]}).status_code == 200
         wait_for(lambda: link_status() == Status.local, timeout=10)
     assert link_status() == Status.local  # sent (local mailbox) at once, not an hour later
+
+
+def test_yesterdays_email_is_on_the_first_page_of_the_outbox_before_a_year_of_planned_reminders(
+        client, app, database, configure, clock):
+    from notifications.pages import PER_PAGE
+
+    runtime = configure(base_url="http://testserver")
+    _plan(runtime, clock)
+    deliver(runtime)  # "Ordre du jour" goes out now (to the local mailbox)
+    with unit_of_work(runtime) as ctx:
+        member = ctx.session.execute(select(Person.id).where(Person.email == MEMBERS[1])).scalar_one()
+        for n in range(PER_PAGE + 5):
+            upsert_deadline(ctx, Deadline(kind="task_due", object_type="task", object_id=100 + n,
+                                          due_at=clock.at + timedelta(days=60 + n), title_fr=f"Bilan {n}",
+                                          title_en=f"Report {n}", path=f"/tasks/{100 + n}",
+                                          recipient_ids=frozenset({member})))
+    sign_in(client, ADMIN)
+    first_page = client.get("/admin/outbox").text
+    assert "Ordre du jour" in first_page
+    # Then what is planned, soonest first.
+    assert "Bilan 0" in first_page and f"Bilan {PER_PAGE + 4}" not in first_page
+    assert first_page.index("Ordre du jour") < first_page.index("Bilan 0")

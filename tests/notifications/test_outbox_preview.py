@@ -8,7 +8,8 @@ from sqlalchemy import select
 from api.collective.models import Person
 from notifications.deadlines import Deadline, upsert_deadline
 from notifications.models import OutboxMessage, Status
-from tests.helpers import ADMIN, MEMBERS, sign_in, unit_of_work
+from tests.helpers import ADMIN, MEMBERS, sign_in, token_for, unit_of_work
+from tests.notifications.conftest import deliver
 from tests.notifications.test_admin import _plan
 
 
@@ -49,3 +50,40 @@ def test_a_moved_deadline_says_in_french_why_its_old_reminder_was_cancelled(clie
     assert page.status_code == 200
     assert "la date de l'échéance a changé" in page.text.replace("&#39;", "'")
     assert "replanned" not in page.text
+
+
+def test_the_outbox_api_gives_the_admin_the_same_preview_and_the_same_mask_as_the_page(
+        client, database, configure, clock):
+    from notifications import service
+
+    runtime = configure(base_url="http://testserver")
+    _plan(runtime, clock)  # a task the admin may see, an in-camera vote the admin may not
+    with unit_of_work(runtime) as ctx:
+        service.request_login_link(ctx, MEMBERS[0])  # a key to someone's account
+    as_admin = token_for(client, ADMIN)
+    answer = client.get("/api/v1/outbox", headers=as_admin)
+    assert answer.status_code == 200
+    items = {item["kind"]: item for item in answer.json()["items"]}
+    task = items["task_due"]["preview"]
+    assert task["masked"] is False and task["subject"].startswith("Rappel\u00a0: Ordre du jour — ")
+    assert "http://testserver/tasks/1" in task["text"] and "/unsubscribe/" not in task["text"]
+    assert items["decision_closing"]["subject"] == "(point confidentiel)"
+    assert items["decision_closing"]["preview"] == {"subject": "(point confidentiel)", "text": None,
+                                                    "masked": True}
+    assert "secrète" not in answer.text.lower() and "/decisions/2" not in answer.text
+    signin = items["signin_link"]["preview"]
+    assert signin["masked"] is False and signin["text"] is None and "/signin/" not in answer.text
+
+    # Once sent (here to the local mailbox), the preview is the email as it was kept.
+    deliver(runtime)
+    sent = client.get("/api/v1/outbox?status=local", headers=as_admin).json()["items"]
+    kept = next(i for i in sent if i["kind"] == "task_due")
+    with database.session() as session:
+        row = session.get(OutboxMessage, kept["id"])
+        assert kept["preview"] == {"subject": row.subject, "text": row.body_text, "masked": False}
+
+
+def test_the_outbox_answer_declares_its_preview_in_the_api_schema(client):
+    schema = client.get("/openapi.json").json()["components"]["schemas"]
+    assert set(schema["OutboxPreviewOut"]["properties"]) == {"subject", "text", "masked"}
+    assert "preview" in schema["OutboxOut"]["properties"]
