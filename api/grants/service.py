@@ -292,6 +292,11 @@ def _check_refs(ctx: Context, values: dict) -> None:
         owner = session.get(Person, values["owner_id"])
         if owner is None or not owner.is_active:
             raise Invalid("error.person_not_found", field="owner_id")
+    if values.get("submission_decision_id") is not None:
+        # The same test as approving: an adopted decision of the executive committee that the
+        # person sees (an edit cannot name a draft, a rejected vote or another body's decision).
+        if approval_decision(ctx, ctx.rules, values["submission_decision_id"])[1] is not None:
+            raise Invalid("grants.error.approval_decision", field="submission_decision_id")
     ids = values.get("partner_ids") or []
     if ids:
         found = set(session.execute(select(Organisation.id).where(Organisation.id.in_(ids))).scalars())

@@ -162,3 +162,12 @@ def test_the_demo_approves_its_applications_with_real_adopted_decisions(client):
         in_review = session.execute(select(GrantApplication).where(
             GrantApplication.state.in_(["idea", "drafting"]))).scalars().all()
         assert in_review and all(a.submission_decision_id is None for a in in_review)
+
+
+def test_editing_an_application_cannot_name_a_decision_the_ce_has_not_adopted(client, lead):
+    app = _in_review(client, lead)
+    draft = _decision(client, "Dépôt — toujours en brouillon")
+    for decision_id in (draft, 999_999):
+        r = client.patch(f"/api/v1/{APP}/{app['id']}", json={"submission_decision_id": decision_id}, headers=lead)
+        assert r.status_code == 422 and r.json()["field"] == "submission_decision_id", r.text
+    _unchanged(client, lead, app["id"])

@@ -155,13 +155,13 @@ def test_submission_above_the_threshold_needs_an_adopted_ce_decision(client):
     r = fire(client, lead, APP, app["id"], "submit")
     assert r.status_code == 409 and r.json()["guard"] == "submission_decision_adopted"
     assert "Dépôt d'une demande de subvention" in r.json()["message"]
-    # A decision still in draft is named in the refusal.
+    # A decision still in draft cannot even be linked: the edit is refused and names the field.
     chair = token_for(client, CHAIR)
     draft = client.post("/api/v1/decisions", json={"kind": "grant_submission", "title": "Dépôt Fondation X"},
                         headers=chair).json()["id"]
-    client.patch(f"/api/v1/{APP}/{app['id']}", json={"submission_decision_id": draft}, headers=lead)
-    r = fire(client, lead, APP, app["id"], "submit")
-    assert r.status_code == 409 and "Dépôt Fondation X" in r.json()["message"]
+    r = client.patch(f"/api/v1/{APP}/{app['id']}", json={"submission_decision_id": draft}, headers=lead)
+    assert r.status_code == 422 and r.json()["field"] == "submission_decision_id"
+    assert fire(client, lead, APP, app["id"], "submit").status_code == 409
     adopted = _adopted_submission_decision(client, "Dépôt de la demande de 40 000 $")
     client.patch(f"/api/v1/{APP}/{app['id']}", json={"submission_decision_id": adopted}, headers=lead)
     r = fire(client, lead, APP, app["id"], "submit")
