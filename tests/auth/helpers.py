@@ -1,11 +1,14 @@
 """What the sign-in and session tests share: a browser (or script) from a given network
 address, a person's id, and the language switch as the header's form sends it."""
 
+import re
+
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from api.collective.models import Person
 from tests.helpers import DEMO_PASSWORD, csrf_of
+from tests.notifications.conftest import deliver, wait_for
 
 
 def device(app, address: str = "testclient") -> TestClient:
@@ -32,3 +35,23 @@ def switch_language(client: TestClient, lang: str, next_path: str = "/", page: s
     token = csrf_of(client.get(page).text)
     return client.post(f"/language/{lang}", data={"csrf_token": token, "next": next_path},
                        follow_redirects=False)
+
+
+def mails(app, smtp, email: str, count: int = 1):
+    """The emails `email` received once the outbox was delivered (at least `count`)."""
+    deliver(app.state.runtime)
+    wait_for(lambda: len(smtp.sink.to(email)) >= count)
+    received = smtp.sink.to(email)
+    assert len(received) >= count, f"{email} received {len(received)} emails"
+    return received
+
+
+def text(mail) -> str:
+    return mail.get_body(("plain",)).get_content()
+
+
+def link(mail, prefix: str) -> str:
+    """The path of the link starting with `prefix` in an email's text, as the person clicks it."""
+    match = re.search(r"http://testserver(" + re.escape(prefix) + r"\S+)", text(mail))
+    assert match, text(mail)
+    return match.group(1)

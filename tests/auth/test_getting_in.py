@@ -14,6 +14,9 @@ from sqlalchemy import func, select
 from api.collective.models import Invitation, Person, Seat
 from api.timeutil import now, set_clock
 from tests.auth.helpers import ask_for_token, device, person_id
+from tests.auth.helpers import link as _link
+from tests.auth.helpers import mails as _mails
+from tests.auth.helpers import text as _text
 from tests.helpers import ADMIN, CHAIR, DEMO_PASSWORD, MEMBERS, csrf_of, make_settings, sign_in, token_for
 from tests.notifications.conftest import deliver, smtp, wait_for  # noqa: F401 - the SMTP fixture
 
@@ -27,26 +30,6 @@ def app(database, db_url, smtp):  # noqa: F811
     from api.main import create_app
 
     return create_app(make_settings(db_url, smtp_host="127.0.0.1", smtp_port=smtp.port), db=database)
-
-
-def _mails(app, smtp, email: str, count: int = 1):  # noqa: F811
-    """The emails `email` received once the outbox was delivered (at least `count`)."""
-    deliver(app.state.runtime)
-    wait_for(lambda: len(smtp.sink.to(email)) >= count)
-    mails = smtp.sink.to(email)
-    assert len(mails) >= count, f"{email} received {len(mails)} emails"
-    return mails
-
-
-def _text(mail) -> str:
-    return mail.get_body(("plain",)).get_content()
-
-
-def _link(mail, prefix: str) -> str:
-    """The path of the link starting with `prefix` in an email's text, as the person clicks it."""
-    match = re.search(r"http://testserver(" + re.escape(prefix) + r"\S+)", _text(mail))
-    assert match, _text(mail)
-    return match.group(1)
 
 
 def _signed_in_as(client) -> str | None:

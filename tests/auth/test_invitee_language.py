@@ -15,6 +15,9 @@ from sqlalchemy import select, update
 from api.collective.models import Invitation, Person
 from api.timeutil import now, set_clock
 from tests.auth.helpers import device, language_of, switch_language
+from tests.auth.helpers import link as _link
+from tests.auth.helpers import mails as _mails
+from tests.auth.helpers import text as _text
 from tests.helpers import ADMIN, MEMBERS, csrf_of, make_settings, sign_in, token_for
 from tests.notifications.conftest import deliver, smtp, wait_for  # noqa: F401 - the SMTP fixture
 
@@ -29,24 +32,6 @@ def app(database, db_url, smtp):  # noqa: F811
     from api.main import create_app
 
     return create_app(make_settings(db_url, smtp_host="127.0.0.1", smtp_port=smtp.port), db=database)
-
-
-def _mails(app, smtp, email: str, count: int = 1):  # noqa: F811
-    deliver(app.state.runtime)
-    wait_for(lambda: len(smtp.sink.to(email)) >= count)
-    mails = smtp.sink.to(email)
-    assert len(mails) >= count, f"{email} received {len(mails)} emails"
-    return mails
-
-
-def _text(mail) -> str:
-    return mail.get_body(("plain",)).get_content()
-
-
-def _link(mail, prefix: str) -> str:
-    match = re.search(r"http://testserver(" + re.escape(prefix) + r"\S+)", _text(mail))
-    assert match, _text(mail)
-    return match.group(1)
 
 
 def _browser_in(app, lang: str, address: str = "198.51.100.40"):
