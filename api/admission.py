@@ -1,24 +1,39 @@
-"""Admission control: at most `capacity` requests work on the database at once; the others
+"""Admission control: at most `capacity` units of work use the database at once; the others
 wait their turn in a short first-come-first-served queue, and whoever cannot get in quickly
-gets a fast 503 with `Retry-After` instead of a long wait.
+gets a fast 503 with `Retry-After` (`Busy`) instead of a long wait.
 
 Why: a request holds a pooled connection across several thread hops. Without a gate, a
 burst larger than the thread pool leaves every worker thread waiting for a connection while
 the requests that hold the connections wait for a thread — the server stalls. With the gate
-sized to what the database can take (one writer at a time on SQLite; the pool size on
-PostgreSQL), requests inside always find a connection and a thread, and a burst turns into a
-queue, then into clear "try again" answers, never into a stall or a 500.
+sized to what the database can take (one writer at a time on SQLite; 8 on PostgreSQL),
+units of work inside always find a connection and a thread, and a burst turns into a queue,
+then into clear "try again" answers, never into a stall or a 500.
+
+The gate covers the unit of work only (`api.deps`: from the session's start to its commit or
+roll back), not the whole request: reading and checking the next request, and sending the
+last one's answer, go on while one unit of work holds the database, so the single SQLite
+writer is never left waiting for the HTTP around it. A request that touches no database
+(static files, health check) never queues.
 """
 
 import asyncio
-import json
-import time
 from collections import deque
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from api.errors import AppError
 
-# Paths that never touch the database: served without waiting.
-FREE_PREFIXES = ("/static/", "/healthz")
+RETRY_AFTER_SECONDS = 1
+
+
+class Busy(AppError):
+    """Too many requests at once: nothing was done, try again in a moment."""
+
+    status = 503
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
+
+    def __init__(self) -> None:
+        super().__init__("error.busy")
 
 
 class Gate:
@@ -29,7 +44,24 @@ class Gate:
         self.capacity, self.max_queue, self.max_wait = capacity, max_queue, max_wait
         self.inside = 0
         self.waiting: deque[asyncio.Future] = deque()
-        self.shed = 0  # answered 503 since start (for /healthz and the benchmark)
+        self.shed = 0  # answered 503 since start (for the benchmark)
+
+    @classmethod
+    def for_database(cls, is_postgres: bool, capacity: int, max_queue: int, max_wait: float) -> "Gate":
+        """Sized to the database: `capacity` 0 means one on SQLite (its writers queue anyway:
+        a second one inside would only poll in SQLite's busy handler), 8 on PostgreSQL."""
+        return cls(capacity or (8 if is_postgres else 1), max_queue, max_wait)
+
+    @asynccontextmanager
+    async def admitted(self) -> AsyncIterator[None]:
+        """Inside the gate for the block; `Busy` when the queue is full or the wait too long."""
+        if not await self.enter():
+            self.shed += 1
+            raise Busy()
+        try:
+            yield
+        finally:
+            self.leave()
 
     async def enter(self) -> bool:
         if self.inside < self.capacity and not self.waiting:
@@ -64,41 +96,3 @@ class Gate:
                 turn.set_result(True)  # the place passes directly to the next in line
                 return
         self.inside -= 1
-
-
-class AdmissionMiddleware:
-    def __init__(self, app: ASGIApp, gate: Gate, retry_after: int = 1):
-        self.app, self.gate, self.retry_after = app, gate, retry_after
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(FREE_PREFIXES):
-            await self.app(scope, receive, send)
-            return
-        started = time.monotonic()
-        if not await self.gate.enter():
-            self.gate.shed += 1
-            await self._busy(scope, send, time.monotonic() - started)
-            return
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            self.gate.leave()
-
-    async def _busy(self, scope: Scope, send: Send, waited: float) -> None:
-        from api.i18n import t
-
-        wants_json = scope["path"].startswith("/api/")
-        lang = "en" if b"lang=en" in dict(scope.get("headers") or []).get(b"cookie", b"") else "fr"
-        message = t("error.busy", lang)
-        if wants_json:
-            body = json.dumps({"code": "error.busy", "message": message}).encode()
-            kind = b"application/json"
-        else:
-            body = (f"<!doctype html><html lang=\"{lang}\"><meta charset=\"utf-8\">"
-                    f"<meta name=\"viewport\" content=\"width=device-width\"><title>Relais</title>"
-                    f"<p role=\"alert\">{message}</p></html>").encode()
-            kind = b"text/html; charset=utf-8"
-        await send({"type": "http.response.start", "status": 503, "headers": [
-            (b"content-type", kind), (b"content-length", str(len(body)).encode()),
-            (b"retry-after", str(self.retry_after).encode()), (b"cache-control", b"no-store")]})
-        await send({"type": "http.response.body", "body": body})

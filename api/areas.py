@@ -9,6 +9,7 @@ To add an area, write its `area.py` and add it to `AREAS`.
 
 import importlib
 
+from api.admission import Gate
 from api.config import Settings
 from api.context import Runtime
 from api.db import Database
@@ -79,5 +80,7 @@ def build_runtime(settings: Settings, database: Database | None = None) -> Runti
     track_membership(database.sessionmaker)
     with database.session() as session:
         book = book_for(session, loaded)
+    gate = Gate.for_database(database.is_postgres, settings.admission_capacity, settings.admission_queue,
+                             settings.admission_wait_seconds)
     return Runtime(settings=settings, database=database, book=book, registry=registry,
-                   viewers=ViewerCache())
+                   viewers=ViewerCache(), gate=gate)

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from api.access import Viewer, load_viewer
+from api.admission import Gate
 from api.collective.models import Person
 from api.config import Settings
 from api.db import Database
@@ -42,6 +43,8 @@ class Runtime:
     registry: Registry
     scheduler: Any = None  # the in-process scheduler, when the web app runs one
     viewers: ViewerCache = field(default_factory=ViewerCache)
+    # Admission of the web app's units of work to the database (`api.admission`, `api.deps`).
+    gate: Gate = field(default_factory=lambda: Gate(1, 1000, 3.0))
 
     @property
     def rules(self) -> GovernanceRules:

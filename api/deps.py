@@ -45,18 +45,20 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 async def unit_of_work(request: Request) -> AsyncIterator[Context]:
-    """A session (no connection until the first query) in a context; commit or roll back."""
+    """A session (no connection until the first query) in a context; commit or roll back.
+    Inside the admission gate from start to end (`api.admission`): 503 when too busy."""
     runtime: Runtime = request.app.state.runtime
-    ctx = runtime.context(runtime.database.sessionmaker())
-    failed = False
-    try:
-        yield ctx
-    except BaseException:
-        failed = True
-        raise
-    finally:
-        # One thread hop for the whole ending: commit (or roll back), close, follow-ups.
-        await run_in_threadpool(_finish, ctx, failed)
+    async with runtime.gate.admitted():
+        ctx = runtime.context(runtime.database.sessionmaker())
+        failed = False
+        try:
+            yield ctx
+        except BaseException:
+            failed = True
+            raise
+        finally:
+            # One thread hop for the whole ending: commit (or roll back), close, follow-ups.
+            await run_in_threadpool(_finish, ctx, failed)
 
 
 def _finish(ctx: Context, failed: bool) -> None:
@@ -160,8 +162,10 @@ class OneHopWork:
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """`fn(ctx, *args, **kwargs)` with the signed-in person, committed when it returns,
-        rolled back when it raises; after-commit steps run in the same hop."""
-        return await run_in_threadpool(self._run, fn, args, kwargs)
+        rolled back when it raises; after-commit steps run in the same hop. Inside the
+        admission gate (`api.admission`) for the hop only: 503 when too busy."""
+        async with self.runtime.gate.admitted():
+            return await run_in_threadpool(self._run, fn, args, kwargs)
 
     def _run(self, fn: Callable[..., T], args: tuple, kwargs: dict) -> T:
         with self.runtime.unit_of_work() as ctx:

@@ -34,6 +34,7 @@ log = logging.getLogger("relais")
 
 class AppError(Exception):
     status = 400
+    headers: dict[str, str] | None = None  # sent with the answer (a 503's Retry-After)
 
     def __init__(self, key: str, field: str | None = None, **params: object):
         self.key, self.field, self.params = key, field, params
@@ -206,7 +207,10 @@ def install(app: FastAPI) -> None:
         if exc.field:
             body["field"] = exc.field
             body["detail"] = [{"field": exc.field, "message": body["message"]}]
-        return _respond(request, exc.status, body)
+        response = _respond(request, exc.status, body, exc.headers)
+        if exc.headers:  # the page too, not only the JSON answer
+            response.headers.update(exc.headers)
+        return response
 
     @app.exception_handler(RequestValidationError)
     @_never_fails

@@ -11,7 +11,6 @@ from sqlalchemy import text
 from starlette.middleware.sessions import SessionMiddleware
 
 from api import errors, headers
-from api.admission import AdmissionMiddleware, Gate
 from api.areas import build_runtime
 from api.config import Settings, get_settings
 from api.db import Database
@@ -51,15 +50,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.runtime = runtime
     app.state.scheduler = None
 
-    capacity = settings.admission_capacity or (8 if database.is_postgres else 1)
-    gate = Gate(capacity, settings.admission_queue, settings.admission_wait_seconds)
-    app.state.gate = gate
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="relais",
                        max_age=settings.session_max_age_seconds, same_site="lax",
                        https_only=settings.cookie_secure)
     errors.install(app)
-    # Outermost: a request waits for its turn before anything else is done for it.
-    app.add_middleware(AdmissionMiddleware, gate=gate)
     # Security headers wrap everything, the gate's 503s and Starlette's 500 page included.
     headers.install(app, hsts=settings.cookie_secure)
 
@@ -73,7 +67,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         return redirect(f"/signin?next={quote(exc.next_path)}")
 
     app.mount("/static", StaticFiles(directory=str(TEMPLATES_DIR.parent / "static")), name="static")
-    for router in runtime.registry.routers:
+    for router in (*runtime.registry.hot_routers, *runtime.registry.routers):
         app.include_router(router)
 
     @app.get("/healthz", tags=["health"])

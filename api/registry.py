@@ -45,6 +45,9 @@ class Registry:
     # events about objects of that type (logbook entries: the team and the bodies named).
     readers: dict[str, Callable[[Any], bool]] = field(default_factory=dict)
     routers: list[Any] = field(default_factory=list)
+    # Routers matched before all the others. Starlette tries routes one by one (about 300):
+    # the vote path, which comes in bursts of hundreds, is found in a few tries instead of ~80.
+    hot_routers: list[Any] = field(default_factory=list)
 
     def add_nav(self, key: str, path: str, shown: Callable[[Any, Any], bool] | None = None) -> None:
         self.nav.append(NavEntry(key, path, shown))

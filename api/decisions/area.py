@@ -11,7 +11,8 @@ from workflows.engine import Binding
 
 
 def install(registry: Registry) -> None:
-    registry.routers += [routes.router, pages.router]
+    registry.hot_routers.append(routes.router)  # votes
+    registry.routers.append(pages.router)
     for name, fn in guards.GUARDS.items():
         registry.engine.add_guard(name, fn)
     registry.engine.bind(Binding(

@@ -60,12 +60,12 @@ def test_a_crash_answer_carries_the_headers(app):
 def test_the_too_busy_answers_of_the_admission_gate_carry_the_headers(database, db_url):
     app = create_app(make_settings(db_url, admission_capacity=1, admission_queue=0), db=database)
     with TestClient(app) as client:
-        app.state.gate.inside = 1  # someone is working; nobody may wait
+        app.state.runtime.gate.inside = 1  # someone is working; nobody may wait
         for path in ("/signin", "/api/v1/me"):
             r = client.get(path)
             assert r.status_code == 503 and r.headers["retry-after"] == "1"
             assert_protected(r)
-        app.state.gate.inside = 0
+        app.state.runtime.gate.inside = 0
 
 
 def test_hsts_only_when_cookies_are_secure(database, db_url):

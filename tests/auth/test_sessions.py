@@ -230,3 +230,24 @@ def test_checking_the_session_version_costs_no_query_once_the_viewer_is_cached(a
         assert client.get("/api/v1/me", headers=token).status_code == 401
     finally:
         event.remove(engine, "before_cursor_execute", seen)
+
+
+def test_an_api_token_past_its_lifetime_is_refused_even_after_it_was_accepted():
+    from api.security import make_token, read_token
+
+    token = make_token("un-secret", 7, 3)
+    assert read_token("un-secret", token, max_age=3600) == (7, 3)
+    # Its signature is remembered, its age is not: the same token, once too old, signs nobody in.
+    assert read_token("un-secret", token, max_age=-1) is None
+    assert read_token("un-secret", token, max_age=3600) == (7, 3)
+
+
+def test_a_token_altered_by_one_character_or_signed_with_another_key_is_refused():
+    from api.security import make_token, read_token
+
+    token = make_token("un-secret", 7, 3)
+    assert read_token("un-secret", token, max_age=3600) == (7, 3)
+    altered = token[:-1] + ("A" if token[-1] != "A" else "B")
+    assert read_token("un-secret", altered, max_age=3600) is None
+    assert read_token("un-autre-secret", token, max_age=3600) is None
+    assert read_token("un-secret", token, max_age=3600, salt="password-reset") is None
