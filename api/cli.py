@@ -123,17 +123,22 @@ def demo() -> None:
 
 @app.command()
 def serve(host: str | None = None, port: int | None = None, reload: bool = False,
-          workers: int = typer.Option(1, min=1, max=64, help="app processes (PostgreSQL)")) -> None:
+          workers: int = typer.Option(1, min=1, max=64, help="app processes (PostgreSQL)"),
+          access_log: bool = typer.Option(False, "--access-log/--no-access-log",
+                                          help="one line per request on the console")) -> None:
     """Start the web app (and its scheduler unless RELAIS_SCHEDULER_ENABLED=false).
 
     uvloop and httptools when installed (they are dependencies). Several `--workers` share
-    one PostgreSQL database; on SQLite, one process writes at a time anyway, so keep one."""
+    one PostgreSQL database; on SQLite, one process writes at a time anyway, so keep one.
+    No line per request by default: the reverse proxy in front keeps those, and writing
+    them costs a burst of votes a few per cent; errors and warnings are always logged."""
     import uvicorn
 
     settings = get_settings()
     typer.echo(f"Relais: {settings.base_url}")
     uvicorn.run("api.asgi:app", host=host or settings.host, port=port or settings.port,
-                reload=reload, proxy_headers=True, workers=None if reload else workers)
+                reload=reload, proxy_headers=True, workers=None if reload else workers,
+                access_log=access_log)
 
 
 @app.command()
