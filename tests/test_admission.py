@@ -1,0 +1,89 @@
+"""The admission gate (`api.admission`): when the database is taken and nobody more may wait,
+a request that needs it gets a fast 503 with Retry-After, in the person's language, and
+changes nothing; what needs no database (health check, style sheet) is still served. The
+queue itself is first come, first served, and a place is never lost."""
+
+import asyncio
+
+from api.admission import Gate
+from tests.auth.helpers import language_of, person_id
+from tests.helpers import MEMBERS, token_for
+
+
+def _full(app):
+    """Someone holds the database's only place and nobody may wait."""
+    gate = app.state.runtime.gate
+    gate.capacity, gate.max_queue, gate.inside = 1, 0, 1
+    return gate
+
+
+def test_a_member_changing_their_language_while_the_server_is_full_gets_a_503_and_nothing_changes(app, client):
+    me = person_id(app, MEMBERS[0])
+    token = token_for(client, MEMBERS[0])
+    gate = _full(app)
+    r = client.patch(f"/api/v1/people/{me}", json={"language": "en"}, headers=token)
+    assert r.status_code == 503
+    assert r.headers["retry-after"] == "1"
+    assert r.json()["code"] == "error.busy"
+    assert "réessayez" in r.json()["message"]
+    gate.inside = 0
+    assert language_of(app, MEMBERS[0]) == "fr"
+
+
+def test_a_page_asked_for_while_the_server_is_full_says_so_in_english_for_an_english_browser(app, client):
+    _full(app)
+    client.cookies.set("lang", "en")
+    r = client.get("/signin")
+    assert r.status_code == 503 and r.headers["retry-after"] == "1"
+    assert "try again in a few seconds" in r.text
+    assert "password" not in r.text  # the error page, not the sign-in form
+
+
+def test_the_health_check_and_the_style_sheet_do_not_wait_for_the_database(app, client):
+    _full(app)
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/static/relais.css").status_code == 200
+
+
+def test_waiting_requests_get_in_first_come_first_served_and_a_late_one_is_refused():
+    async def story():
+        gate = Gate(capacity=1, max_queue=10, max_wait=0.5)
+        order = []
+
+        async def request(name: str, hold: float):
+            async with gate.admitted():
+                order.append(name)
+                await asyncio.sleep(hold)
+
+        first = asyncio.create_task(request("first", 0.05))
+        await asyncio.sleep(0)
+        waiting = [asyncio.create_task(request(name, 0.01)) for name in ("second", "third", "fourth")]
+        await asyncio.gather(first, *waiting)
+        assert order == ["first", "second", "third", "fourth"]
+        assert gate.inside == 0 and not gate.waiting
+
+        slow = asyncio.create_task(request("slow", 1.0))
+        await asyncio.sleep(0)
+        refused = await gate.enter()  # waits 0.5 s behind a 1-s holder
+        assert refused is False
+        await slow
+        assert gate.inside == 0
+
+    asyncio.run(story())
+
+
+def test_a_client_that_goes_away_while_waiting_hands_its_place_to_the_next_in_line():
+    async def story():
+        gate = Gate(capacity=1, max_queue=10, max_wait=2.0)
+        assert await gate.enter()
+        gone = asyncio.create_task(gate.enter())
+        after = asyncio.create_task(gate.enter())
+        await asyncio.sleep(0.01)
+        gone.cancel()
+        gate.leave()  # the place goes past the one who left, to the next in line
+        assert await after is True
+        assert gate.inside == 1
+        gate.leave()
+        assert gate.inside == 0
+
+    asyncio.run(story())
