@@ -164,16 +164,18 @@ def _voting_seat_of(viewer: Viewer, decision: Decision) -> Seat | None:
 
 # --- loading ----------------------------------------------------------------------------
 
+# Built once: every vote runs it, and building the statement costs more than running it.
+_LOCK_DECISION = (select(Decision).where(Decision.id == bindparam("decision_id")).with_for_update()
+                  .execution_options(populate_existing=True))
+
+
 def get_visible(ctx: Context, decision_id: int, lock: bool = False) -> Decision:
     """The decision, or 404 when it does not exist or the viewer may not see it.
 
     lock=True: FOR UPDATE (votes, recusals, state changes: see the module's note)."""
     session = ctx.session
     if lock:
-        decision = session.execute(
-            select(Decision).where(Decision.id == decision_id).with_for_update()
-            .execution_options(populate_existing=True)
-        ).scalar_one_or_none()
+        decision = session.execute(_LOCK_DECISION, {"decision_id": decision_id}).scalar_one_or_none()
     else:
         decision = session.get(Decision, decision_id)
     if decision is None or not ctx.viewer.can_see(decision.confidential_category, decision.body_id):
