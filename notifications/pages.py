@@ -21,6 +21,7 @@ from api.security import start_session
 from api.web import flash, redirect, render, safe_next
 from notifications import service
 from notifications.models import OutboxMessage, Status
+from notifications.render import kind_name
 from notifications.scheduler import wake
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
@@ -112,6 +113,15 @@ def reason_text(reason: str | None, lang: str) -> str:
     return t(key, lang) if key in catalog() else reason
 
 
+def kind_label(row: OutboxMessage, lang: str) -> str:
+    """What kind of email a row is. Account emails (sign-in link, invitation, password reset)
+    share one kind, which no preference may pause or unsubscribe from; each is named by what
+    it is about."""
+    if row.kind == service.SIGNIN_KIND and row.object_type in ("invitation", "password_reset"):
+        return t(f"notif.kind.account_{row.object_type}", lang)
+    return kind_name(row.kind, lang)
+
+
 @router.get("/admin/outbox")
 def outbox_page(request: Request, ctx: PageAdminCtx, status: str | None = None,
                 page: int = Query(1, ge=1, le=100_000)):
@@ -129,6 +139,7 @@ def outbox_page(request: Request, ctx: PageAdminCtx, status: str | None = None,
     visible = _visible_rows(ctx, [row for row, _ in rows[:PER_PAGE]])
     items = [{"row": row, "email": email, "visible": visible[row.id],
               "subject": service.preview(ctx, row)[0] if visible[row.id] else "",
+              "kind": kind_label(row, ctx.lang),
               "reason": reason_text(row.last_error, ctx.lang)} for row, email in rows[:PER_PAGE]]
     return render(request, ctx, "notifications/outbox.html", {
         "items": items, "status": status, "statuses": list(Status.__members__), "page": page,
@@ -150,7 +161,7 @@ def outbox_message_page(message_id: Id, request: Request, ctx: PageAdminCtx):
                   {"row": row, "email": person.email if person else "", "visible": visible,
                    "show_body": show_body and bool(body), "subject": subject, "body": body,
                    "hidden": bool(row.body_text) or not visible or row.kind == service.SIGNIN_KIND,
-                   "reason": reason_text(row.last_error, ctx.lang)})
+                   "kind": kind_label(row, ctx.lang), "reason": reason_text(row.last_error, ctx.lang)})
 
 
 @router.post("/admin/outbox/{message_id}/retry")

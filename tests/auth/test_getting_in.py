@@ -379,3 +379,14 @@ def test_an_admin_invites_an_existing_person_from_their_page(app, smtp):  # noqa
         r = admin.post("/invitations", data={"csrf_token": csrf_of(page), "email": MEMBERS[3]}, follow_redirects=False)
         assert r.status_code == 303
     assert _link(_mails(app, smtp, MEMBERS[3])[0], "/invitation/")
+
+
+def test_the_admin_outbox_names_an_invitation_an_invitation_not_a_sign_in_link(app, smtp):  # noqa: F811
+    with device(app) as admin:
+        sign_in(admin, ADMIN)
+        assert _invite_on_the_page(admin).status_code == 303
+        outbox = admin.get("/admin/outbox").text
+        row = next(line for line in outbox.split("<tr")[1:] if NEWCOMER in line)
+        assert "Invitation à Relais" in row and "Lien de connexion" not in row
+        message_id = re.search(r'href="/admin/outbox/(\d+)"', row).group(1)
+        assert "Invitation à Relais" in admin.get(f"/admin/outbox/{message_id}").text
