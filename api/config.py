@@ -29,7 +29,7 @@ class Settings(BaseSettings):
     sweep_interval_seconds: int = 30
 
     # Admission control (api/admission.py): requests working on the database at once (0: one
-    # on SQLite, where writers queue anyway; 8 on PostgreSQL), how many may wait, how long.
+    # on SQLite, where writers queue anyway; 4 on PostgreSQL), how many may wait, how long.
     admission_capacity: int = 0
     admission_queue: int = 1000
     admission_wait_seconds: float = 3.0

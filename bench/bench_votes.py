@@ -249,7 +249,9 @@ class Code:
     serve_args: list[str]
 
     def env(self, db_url: str, port: int | None = None) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("RELAIS_") and k != "PYTHONPATH"}
+        # The admission settings pass through, to compare gate sizes (RELAIS_ADMISSION_CAPACITY=4).
+        env = {k: v for k, v in os.environ.items()
+               if (not k.startswith("RELAIS_") or k.startswith("RELAIS_ADMISSION_")) and k != "PYTHONPATH"}
         env.update(PYTHONPATH=str(self.dir), RELAIS_DATABASE_URL=db_url, RELAIS_SECRET_KEY=SECRET,
                    RELAIS_SCHEDULER_ENABLED="false", RELAIS_RULES_PATH=str(self.dir / "governance_rules.yaml"),
                    PYTHONDONTWRITEBYTECODE="1")
