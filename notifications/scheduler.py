@@ -38,12 +38,19 @@ class Jobs:
         self.runtime = runtime
         settings = runtime.settings
         self.pool = SmtpPool(settings) if settings.smtp_host else None
+        # Set by `wake`: a row was committed for sending. A wake-up that comes while a delivery
+        # is under way (which `max_instances=1` would skip) makes that delivery go round again.
+        self.woken = False
 
     async def deliver(self) -> None:
-        report = await deliver_due(self.runtime, pool=self.pool)
-        if report.batches:
-            log.info("outbox: %d sent, %d to retry, %d skipped", report.sent, report.failed,
-                     report.skipped)
+        while True:
+            self.woken = False
+            report = await deliver_due(self.runtime, pool=self.pool)
+            if report.batches:
+                log.info("outbox: %d sent, %d to retry, %d skipped", report.sent, report.failed,
+                         report.skipped)
+            if not self.woken:
+                return
 
     async def digest(self) -> None:
         await deliver_due(self.runtime, digest=True, pool=self.pool)
@@ -90,6 +97,9 @@ def wake(scheduler: AsyncIOScheduler | None) -> None:
     Safe from any thread (APScheduler hands the wake-up to its event loop): pages call it
     from `ctx.after_commit`, once the row to send is committed."""
     if scheduler is not None and scheduler.running:
+        jobs = getattr(scheduler, "relais_jobs", None)
+        if jobs is not None:
+            jobs.woken = True  # not lost if a delivery is running now
         job = scheduler.get_job("deliver")
         if job is not None:
             job.modify(next_run_time=datetime.now().astimezone())
