@@ -44,7 +44,6 @@ class Gate:
         self.capacity, self.max_queue, self.max_wait = capacity, max_queue, max_wait
         self.inside = 0
         self.waiting: deque[asyncio.Future] = deque()
-        self.shed = 0  # answered 503 since start (for the benchmark)
 
     @classmethod
     def for_database(cls, is_postgres: bool, capacity: int, max_queue: int, max_wait: float) -> "Gate":
@@ -60,7 +59,6 @@ class Gate:
     async def admitted(self) -> AsyncIterator[None]:
         """Inside the gate for the block; `Busy` when the queue is full or the wait too long."""
         if not await self.enter():
-            self.shed += 1
             raise Busy()
         try:
             yield

@@ -158,7 +158,9 @@ def _respond(request: Request, status: int, body: dict, headers: dict | None = N
     try:
         if wants_json(request):
             return JSONResponse(body, status_code=status, headers=headers)
-        return _page(request, status, body.get("message", ""))
+        response = _page(request, status, body.get("message", ""))
+        response.headers.update(headers or {})
+        return response
     except Exception:  # noqa: BLE001 - the error answer itself must never fail
         log.exception("error handler failed on %s", request.url.path)
         return _fallback(request, status, body, headers)
@@ -207,10 +209,7 @@ def install(app: FastAPI) -> None:
         if exc.field:
             body["field"] = exc.field
             body["detail"] = [{"field": exc.field, "message": body["message"]}]
-        response = _respond(request, exc.status, body, exc.headers)
-        if exc.headers:  # the page too, not only the JSON answer
-            response.headers.update(exc.headers)
-        return response
+        return _respond(request, exc.status, body, exc.headers)
 
     @app.exception_handler(RequestValidationError)
     @_never_fails
