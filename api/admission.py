@@ -21,16 +21,14 @@ from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from api.errors import AppError
-
-RETRY_AFTER_SECONDS = 1
+from api.errors import RETRY_HEADERS, AppError
 
 
 class Busy(AppError):
     """Too many requests at once: nothing was done, try again in a moment."""
 
     status = 503
-    headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
+    headers = RETRY_HEADERS
 
     def __init__(self) -> None:
         super().__init__("error.busy")

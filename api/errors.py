@@ -8,7 +8,8 @@ ever shows a stack trace.
 
 Bad input never becomes a 500: it is refused by the shared input types (`api.schemas`); a
 value a database still refuses (`sqlalchemy.exc.DataError`: PostgreSQL's NUL bytes, numbers
-out of range, invalid dates) is answered 422 as well. Either way the request's unit of work
+out of range, invalid dates) is answered 422 as well. A connection to the database lost in the middle of a request (the
+database restarted) is a 503 with `Retry-After`: nothing was saved, try again. Either way the request's unit of work
 has been rolled back before the answer (`api.deps`), so an error changes nothing.
 
 A handler never fails: what it echoes (field names, messages) is made printable first, and
@@ -23,13 +24,16 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.i18n import normalise, t
 from workflows.engine import TransitionBlocked, TransitionNotApplicable, WorkflowError
 
 log = logging.getLogger("relais")
+
+# Sent with every 503 "try again in a moment" (the admission gate's, a lost connection's).
+RETRY_HEADERS = {"Retry-After": "1", "Cache-Control": "no-store"}
 
 
 class AppError(Exception):
@@ -260,3 +264,16 @@ def install(app: FastAPI) -> None:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         lang = request_lang(request)
         return _respond(request, 500, {"code": "error.internal", "message": t("error.internal", lang)})
+
+    @app.exception_handler(DBAPIError)
+    @_never_fails
+    async def _database(request: Request, exc: DBAPIError):
+        if not exc.connection_invalidated:
+            return await _crash(request, exc)
+        # The connection died under this request (see `api.db`): the unit of work has been
+        # rolled back and the pool renewed; the next try finds a fresh connection.
+        log.warning("database connection lost on %s %s: %s", request.method, request.url.path,
+                    printable(getattr(exc, "orig", exc), 300))
+        lang = request_lang(request)
+        return _respond(request, 503, {"code": "error.database_unavailable",
+                                       "message": t("error.database_unavailable", lang)}, RETRY_HEADERS)

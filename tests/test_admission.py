@@ -1,13 +1,21 @@
 """The admission gate (`api.admission`): when the database is taken and nobody more may wait,
 a request that needs it gets a fast 503 with Retry-After, in the person's language, and
 changes nothing; what needs no database (health check, style sheet) is still served. The
-queue itself is first come, first served, and a place is never lost."""
+queue itself is first come, first served, and a place is never lost. A connection to the
+database lost under a request (PostgreSQL restarted) is the same kind of 503, and the next
+try works."""
 
 import asyncio
 
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+
 from api.admission import Gate
+from api.db import Database
+from api.main import create_app
 from tests.auth.helpers import language_of, person_id
-from tests.helpers import MEMBERS, token_for
+from tests.conftest import PG_ADMIN_URL
+from tests.helpers import MEMBERS, make_settings, token_for
 
 
 def _full(app):
@@ -87,3 +95,34 @@ def test_a_client_that_goes_away_while_waiting_hands_its_place_to_the_next_in_li
         assert gate.inside == 0
 
     asyncio.run(story())
+
+
+def test_a_member_whose_request_meets_a_restarted_database_is_told_to_try_again_and_the_retry_works(pg_url):
+    database = Database(pg_url)
+    app = create_app(make_settings(pg_url), db=database)
+    try:
+        with TestClient(app) as client:
+            me = person_id(app, MEMBERS[0])
+            token = token_for(client, MEMBERS[0])
+            # What a PostgreSQL restart does to the connections the app keeps in its pool.
+            admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                ended = conn.execute(text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = :name AND pid <> pg_backend_pid()"),
+                    {"name": pg_url.rsplit("/", 1)[1]}).scalar_one()
+            admin.dispose()
+            assert ended >= 1
+
+            r = client.patch(f"/api/v1/people/{me}", json={"language": "en"}, headers=token)
+            assert r.status_code == 503
+            assert r.headers["retry-after"] == "1"
+            assert r.json()["code"] == "error.database_unavailable"
+            assert "réessayez" in r.json()["message"]
+            assert language_of(app, MEMBERS[0]) == "fr"  # nothing was saved
+
+            r = client.patch(f"/api/v1/people/{me}", json={"language": "en"}, headers=token)
+            assert r.status_code == 200
+            assert language_of(app, MEMBERS[0]) == "en"
+    finally:
+        database.dispose()
