@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from api.register.models import RegisterEvent, RegisterHead
@@ -111,6 +111,14 @@ _LOCK_HEAD = (select(RegisterHead.seq, RegisterHead.hash, RegisterHead.signed_se
 _EVENT_COLUMNS = [c.key for c in RegisterEvent.__table__.columns if c.key != "id"]
 _INSERT_EVENT = RegisterEvent.__table__.insert()
 _MOVE_HEAD = RegisterHead.__table__.update().where(RegisterHead.id == 1)  # SET from the params
+# On PostgreSQL, a signed event is inserted and the head moved in one statement (a data-
+# modifying WITH): one round trip fewer while every other writer waits for the head's lock.
+# SQLite has no such WITH; it takes the two statements.
+_INSERT_SIGNED_EVENT_MOVING_HEAD = _INSERT_EVENT.add_cte(
+    RegisterHead.__table__.update().where(RegisterHead.id == 1).values(
+        seq=bindparam("head_seq"), hash=bindparam("head_hash"),
+        signed_seq=bindparam("head_seq"), signature=bindparam("head_signature"))
+    .cte("moved_head"))
 
 
 def _append(session: Session, event: RegisterEvent, key: bytes | None) -> RegisterEvent:
@@ -118,7 +126,8 @@ def _append(session: Session, event: RegisterEvent, key: bytes | None) -> Regist
     transaction, the head row locked until it commits (which serialises appends).
 
     Every write of the collective comes through here, so the usual case is written with three
-    plain statements (read the head FOR UPDATE, insert the event, move the head) rather than
+    plain statements (read the head FOR UPDATE, insert the event, move the head; the last two
+    are one on PostgreSQL) rather than
     through the ORM's unit of work, which cost more than the statements themselves. The
     returned event is not attached to the session. The first append, and an append after
     events written without the key (which it signs first), take the slower ORM path."""
@@ -133,7 +142,13 @@ def _append(session: Session, event: RegisterEvent, key: bytes | None) -> Regist
         event.signature = sign_event(key, event.seq, event.hash)
         moved.update(signed_seq=event.seq, signature=sign_head(key, event.seq, event.hash))
     connection = session.connection()
-    connection.execute(_INSERT_EVENT, {name: getattr(event, name) for name in _EVENT_COLUMNS})
+    values = {name: getattr(event, name) for name in _EVENT_COLUMNS}
+    if key is not None and connection.dialect.name == "postgresql":
+        connection.execute(_INSERT_SIGNED_EVENT_MOVING_HEAD, {
+            **values, "head_seq": event.seq, "head_hash": event.hash,
+            "head_signature": moved["signature"]})
+        return event
+    connection.execute(_INSERT_EVENT, values)
     connection.execute(_MOVE_HEAD, moved)
     return event
 
