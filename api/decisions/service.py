@@ -504,17 +504,30 @@ def cast_vote(ctx: Context, decision_id: int, choice: str, *, seat_id: int | Non
     if decision.closes_at is not None and at >= decision.closes_at:
         raise Conflict("decision.vote_closed")
     own = _voting_seat_of(viewer, decision)
-    if own is not None and seat_id in (None, own.id):
+    titular = own is not None and seat_id in (None, own.id)
+    if titular:
         # The plain titular vote: no ballot query; whether the seat gave a proxy is read in
         # the same round trip as its recusal and its vote.
         ballot = Ballot(own.id, own.person_id, own.organisation_id, "titular")
-        check = _SEAT_CHECK_WITH_PROXY
     else:
         ballot = _ballot_for(ctx, decision, rules, seat_id)
-        check = _SEAT_CHECK
-    recusal_id, vote_id, given_to = session.connection().execute(check, {
-        "decision_id": decision.id, "seat_id": ballot.seat_id,
-        "meeting_id": decision.meeting_id if decision.meeting_id is not None else -1}).one()
+    hidden = kind.results_hidden_until_close or kind.secret_ballot
+    params = {"decision_id": decision.id, "seat_id": ballot.seat_id,
+              "meeting_id": decision.meeting_id if decision.meeting_id is not None else -1}
+    row = dict(decision_id=decision.id, seat_id=ballot.seat_id, person_id=viewer.id,
+               organisation_id=ballot.organisation_id, choice=choice, cast_at=at, updated_at=at,
+               capacity=ballot.capacity, channel=channel, reason=reason)
+    session.flush()  # pending changes first: the statements below go straight to the database
+    connection = session.connection()
+    if titular:
+        # The usual case, a titular's first vote, in one round trip: inserted only if the seat
+        # has no vote, no recusal and no proxy given here. Otherwise nothing is inserted and
+        # the checks below say which, as for any other ballot.
+        vote_id = _insert_vote(connection, _INSERT_FIRST_VOTE, {**row, **params})
+        if vote_id is not None:
+            return _first_vote_cast(ctx, decision, rules, ballot, Vote(id=vote_id, **row), hidden)
+    recusal_id, vote_id, given_to = connection.execute(
+        _SEAT_CHECK_WITH_PROXY if titular else _SEAT_CHECK, params).one()
     if given_to is not None and _delegation_allowed(ctx, rules, decision):
         body = body_rules_of(ctx, rules, decision)
         if body is not None and body.proxies is not None:
@@ -522,7 +535,6 @@ def cast_vote(ctx: Context, decision_id: int, choice: str, *, seat_id: int | Non
             raise Conflict("decision.proxy_given", holder=holder.name if holder else "?")
     if recusal_id is not None:
         raise Forbidden("decision.recused")
-    hidden = kind.results_hidden_until_close or kind.secret_ballot
     vote = None
     if vote_id is not None:
         vote = session.execute(select(Vote).where(Vote.id == vote_id).with_for_update()
@@ -552,26 +564,32 @@ def cast_vote(ctx: Context, decision_id: int, choice: str, *, seat_id: int | Non
                                               reason=vote.reason),
                             rules_version_id=decision.rules_version_id)
         return decision, vote, "changed"
-    row = dict(decision_id=decision.id, seat_id=ballot.seat_id, person_id=viewer.id,
-               organisation_id=ballot.organisation_id, choice=choice, cast_at=at, updated_at=at,
-               capacity=ballot.capacity, channel=channel, reason=reason)
     # No savepoint: the decision is locked FOR UPDATE, so no other transaction can insert a
     # vote for this (decision, seat) between the check above and this insert; the unique
-    # constraint stays as the last line of defence. A plain INSERT, not the ORM's unit of work
-    # (which costs several times the statement on the hot path); the returned vote is not
-    # attached to the session: later reads in this transaction see the row in the database.
-    session.flush()
+    # constraint stays as the last line of defence.
+    vote_id = _insert_vote(connection, _INSERT_VOTE, row)
+    return _first_vote_cast(ctx, decision, rules, ballot, Vote(id=vote_id, **row), hidden)
+
+
+def _insert_vote(connection, statement, params: dict) -> int | None:
+    """A plain INSERT, not the ORM's unit of work (which costs several times the statement on
+    the hot path); the new vote's id, or None when a conditional insert inserted nothing."""
     try:
-        inserted = session.connection().execute(_INSERT_VOTE, row)
+        return connection.execute(statement, params).scalar_one_or_none()
     except IntegrityError as exc:
         raise Conflict("decision.vote_concurrent") from exc
-    vote = Vote(id=inserted.inserted_primary_key[0], **row)
-    # What the vote leads to is worked out before the register append, so the register's head
-    # (one row every writer of the collective waits for) is locked for as short as possible.
+
+
+def _first_vote_cast(ctx: Context, decision: Decision, rules: GovernanceRules, ballot: Ballot,
+                     vote: Vote, hidden: bool) -> tuple[Decision, Vote, str]:
+    """A seat's first vote is in (the returned vote is not attached to the session: later
+    reads in this transaction see the row in the database): the register, then what it leads
+    to. What it leads to is worked out before the register append, so the register's head
+    (one row every writer of the collective waits for) is locked for as short as possible."""
     follow_up = _follow_up(ctx, decision, rules, ballot.seat_person_id)
     register.record_for(ctx, decision, "vote.cast", object_type=OBJECT_TYPE,
-                        after=_vote_event(ballot, choice, hidden, cast_by=viewer.id, channel=channel,
-                                          reason=reason),
+                        after=_vote_event(ballot, vote.choice, hidden, cast_by=vote.person_id,
+                                          channel=vote.channel, reason=vote.reason),
                         rules_version_id=decision.rules_version_id)
     _apply(ctx, decision, rules, follow_up)
     return decision, vote, "cast"
@@ -651,6 +669,18 @@ def _seat_check(with_proxy: bool):
         given)
 
 
+def _insert_first_vote():
+    """INSERT a vote ... SELECT its values WHERE the seat has no recusal, no vote and no proxy
+    given for the decision (`_seat_check`'s three reads, all empty); RETURNING its id."""
+    recusal, vote, given = _seat_check(True).selected_columns
+    table = Vote.__table__
+    columns = ["decision_id", "seat_id", "person_id", "organisation_id", "choice", "cast_at",
+               "updated_at", "capacity", "channel", "reason"]
+    values = select(*(bindparam(name, type_=table.c[name].type) for name in columns)).where(
+        recusal.is_(None), vote.is_(None), given.is_(None))
+    return table.insert().from_select(columns, values).returning(table.c.id)
+
+
 def _follow_up_counts():
     """(membership version, votes, recusals, the person's next reminder)."""
     decision_id = bindparam("decision_id", type_=Integer)
@@ -673,7 +703,8 @@ def _current_voting_seats():
 
 
 _SEAT_CHECK, _SEAT_CHECK_WITH_PROXY = _seat_check(False), _seat_check(True)
-_INSERT_VOTE = Vote.__table__.insert()
+_INSERT_VOTE = Vote.__table__.insert().returning(Vote.__table__.c.id)
+_INSERT_FIRST_VOTE = _insert_first_vote()
 _FOLLOW_UP, _CURRENT_VOTING_SEATS = _follow_up_counts(), _current_voting_seats()
 
 
