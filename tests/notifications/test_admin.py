@@ -141,6 +141,54 @@ def test_a_sign_in_link_wakes_the_delivery_job_instead_of_waiting_for_the_next_t
     assert link_status() == Status.local  # sent (local mailbox) at once, not an hour later
 
 
+def test_a_sign_in_link_asked_for_while_a_delivery_is_finishing_goes_out_in_that_delivery_not_an_hour_later(
+        database, db_url, monkeypatch):
+    import threading
+    from datetime import datetime
+
+    import notifications.scheduler as scheduler_module
+    from api.main import create_app
+    from notifications.scheduler import wake
+    from tests.helpers import csrf_of
+    from tests.notifications.conftest import wait_for
+
+    real_deliver_due = scheduler_module.deliver_due
+    finishing, release = threading.Event(), threading.Event()
+    hold = {"next": False}
+
+    async def slow_to_finish(runtime, **kwargs):
+        # The outbox has been read (nothing due yet); sending takes a while: the sign-in link
+        # is committed in the meantime, and its wake-up finds this delivery still running.
+        report = await real_deliver_due(runtime, **kwargs)
+        if hold["next"] and not kwargs.get("digest"):
+            hold["next"] = False
+            finishing.set()
+            await asyncio.to_thread(release.wait, 10)
+        return report
+
+    monkeypatch.setattr(scheduler_module, "deliver_due", slow_to_finish)
+    app = create_app(make_settings(db_url, scheduler_enabled=True, sweep_interval_seconds=3600), db=database)
+
+    def link_status():
+        with database.session() as session:
+            return session.execute(select(OutboxMessage.status)
+                                   .where(OutboxMessage.kind == "signin_link")).scalar_one_or_none()
+
+    with TestClient(app) as client:
+        scheduler = app.state.scheduler
+        deliver_job = scheduler.get_job("deliver")
+        wait_for(lambda: deliver_job.next_run_time.timestamp() > datetime.now().timestamp() + 600)
+        hold["next"] = True
+        wake(scheduler)  # a delivery starts, and is slow to finish
+        assert finishing.wait(10)
+        csrf = csrf_of(client.get("/signin/link").text)
+        assert client.post("/signin/link", data={"csrf_token": csrf, "email": MEMBERS[2]}).status_code == 200
+        assert link_status() == Status.planned  # committed while the delivery is still running
+        release.set()
+        wait_for(lambda: link_status() == Status.local, timeout=10)
+    assert link_status() == Status.local
+
+
 def test_yesterdays_email_is_on_the_first_page_of_the_outbox_before_a_year_of_planned_reminders(
         client, app, database, configure, clock):
     from notifications.pages import PER_PAGE
