@@ -177,7 +177,8 @@ class Report(Base):
     overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     # Its content (api/grants/reports.py): the funder's template in the rules, the period its
-    # indicators cover (the grant's funded period when not given), the moment they were frozen.
+    # indicators cover (set at creation for a recurring report, its quarter or fiscal year; the
+    # grant's funded period when not given), the moment they were frozen.
     template_key: Mapped[str | None] = mapped_column(String(64))
     period_start: Mapped[date | None] = mapped_column(Date)
     period_end: Mapped[date | None] = mapped_column(Date)

@@ -16,9 +16,13 @@ grant's start. Every fiscal period the funded period touches gets its report, du
 days after that fiscal period's END, the last one included (an annual report is about a whole
 fiscal year: a grant of July 1 – June 30 with a fiscal year starting April 1 reports after
 March 31 of each of the two fiscal years it touches).
+
+Each recurring report covers its own period (`ReportPeriod`), cut to the funded period: its
+indicators count that quarter or that fiscal year, not the whole grant.
 """
 
 import calendar
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -52,20 +56,36 @@ def period_end(start: date, k: int, step: int) -> date:
     return add_months(start, k * step) - timedelta(days=1)
 
 
-def recurring_dates(start: date, end: date, frequency: str, offset_days: int = 0) -> list[date]:
-    """One due date offset_days after the last day of each month / quarter / half-year / year
-    of [start, end]; a last, shorter period ends at `end`."""
+@dataclass(frozen=True)
+class ReportPeriod:
+    """What one recurring report covers: [first, last], inside the funded period; its due date
+    counts from `ends`, the end of its month / quarter / year (the same day as `last`, except
+    for a fiscal period the funded period stops short of: the report is still due after the
+    fiscal period's end)."""
+
+    first: date
+    last: date
+    ends: date
+
+
+def recurring_periods(start: date, end: date, frequency: str) -> list[ReportPeriod]:
+    """Each month / quarter / half-year / year of [start, end] counted from `start`; a last,
+    shorter period ends at `end`."""
     step = MONTHS_PER_STEP[frequency]
-    dates: list[date] = []
-    k = 1
-    while len(dates) < MAX_INSTANCES:
-        boundary = period_end(start, k, step)
-        if boundary >= end:
-            dates.append(end)
+    periods: list[ReportPeriod] = []
+    first, k = start, 1
+    while len(periods) < MAX_INSTANCES:
+        last = min(period_end(start, k, step), end)
+        periods.append(ReportPeriod(first, last, last))
+        if last >= end:
             break
-        dates.append(boundary)
-        k += 1
-    return [d + timedelta(days=offset_days) for d in dates]
+        first, k = last + timedelta(days=1), k + 1
+    return periods
+
+
+def recurring_dates(start: date, end: date, frequency: str, offset_days: int = 0) -> list[date]:
+    """One due date offset_days after the last day of each period of `recurring_periods`."""
+    return [p.ends + timedelta(days=offset_days) for p in recurring_periods(start, end, frequency)]
 
 
 def fiscal_year_start_on_or_before(day: date, fiscal_year_start: str) -> date:
@@ -75,22 +95,40 @@ def fiscal_year_start_on_or_before(day: date, fiscal_year_start: str) -> date:
     return start if start <= day else date(day.year - 1, month, first)
 
 
-def fiscal_dates(start: date, end: date, frequency: str, fiscal_year_start: str,
-                 offset_days: int = 0) -> list[date]:
-    """One due date offset_days after the END of each fiscal month / quarter / half-year / year
-    that [start, end] touches (the fiscal year starting on `fiscal_year_start`, "MM-DD")."""
+def fiscal_periods(start: date, end: date, frequency: str, fiscal_year_start: str) -> list[ReportPeriod]:
+    """Each fiscal month / quarter / half-year / year that [start, end] touches (the fiscal
+    year starting on `fiscal_year_start`, "MM-DD"), cut to [start, end]."""
     step = MONTHS_PER_STEP[frequency]
     anchor = fiscal_year_start_on_or_before(start, fiscal_year_start)
-    dates: list[date] = []
-    k = 1
-    while len(dates) < MAX_INSTANCES:
-        boundary = period_end(anchor, k, step)
-        if boundary >= start:
-            dates.append(boundary)
-        if boundary >= end:
+    periods: list[ReportPeriod] = []
+    first, k = anchor, 1
+    while len(periods) < MAX_INSTANCES:
+        ends = period_end(anchor, k, step)
+        if ends >= start:
+            periods.append(ReportPeriod(max(first, start), min(ends, end), ends))
+        if ends >= end:
             break
-        k += 1
-    return [d + timedelta(days=offset_days) for d in dates]
+        first, k = ends + timedelta(days=1), k + 1
+    return periods
+
+
+def fiscal_dates(start: date, end: date, frequency: str, fiscal_year_start: str,
+                 offset_days: int = 0) -> list[date]:
+    """One due date offset_days after the END of each fiscal period of `fiscal_periods`."""
+    return [p.ends + timedelta(days=offset_days)
+            for p in fiscal_periods(start, end, frequency, fiscal_year_start)]
+
+
+def requirement_periods(due_rule: str, *, frequency: str | None = None,
+                        period_start: date | None = None, period_end: date | None = None,
+                        fiscal_year_start: str | None = None) -> list[ReportPeriod]:
+    """What each report of a recurring requirement covers, in the order of its due dates
+    (`requirement_dates`); none for a fixed or offset one, which covers the funded period."""
+    if due_rule != "recurring" or not (period_start and period_end and frequency):
+        return []
+    if fiscal_year_start:
+        return fiscal_periods(period_start, period_end, frequency, fiscal_year_start)
+    return recurring_periods(period_start, period_end, frequency)
 
 
 def requirement_dates(due_rule: str, *, due_date: date | None = None, anchor: date | None = None,
@@ -104,11 +142,9 @@ def requirement_dates(due_rule: str, *, due_date: date | None = None, anchor: da
     if due_rule == "offset":
         return [anchor + timedelta(days=offset_days)] if anchor else []
     if due_rule == "recurring":
-        if not (period_start and period_end and frequency):
-            return []
-        if fiscal_year_start:
-            return fiscal_dates(period_start, period_end, frequency, fiscal_year_start, offset_days)
-        return recurring_dates(period_start, period_end, frequency, offset_days)
+        return [p.ends + timedelta(days=offset_days) for p in requirement_periods(
+            due_rule, frequency=frequency, period_start=period_start, period_end=period_end,
+            fiscal_year_start=fiscal_year_start)]
     raise ValueError(f"unknown due rule {due_rule!r}")
 
 

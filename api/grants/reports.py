@@ -154,7 +154,8 @@ def view(ctx: Context, report: Report) -> ReportView:
 
 def setup(ctx: Context, report_id: int, template_key: str | None, period_start: date | None,
           period_end: date | None) -> Report:
-    """Choose the funder's template and the period the indicators cover (before submission)."""
+    """Choose the funder's template and the period the indicators cover (before submission);
+    no period given: the report's own (`service.own_period`)."""
     report = service.get_report(ctx, report_id)
     require_writer(ctx, report)
     if report.frozen_at is not None:
@@ -163,6 +164,8 @@ def setup(ctx: Context, report_id: int, template_key: str | None, period_start: 
         raise Invalid("grants.report.error.unknown_template", field="template")
     if period_start and period_end and period_end < period_start:
         raise Invalid("grants.error.end_before_start", field="period_end")
+    if period_start is None and period_end is None:
+        period_start, period_end = service.own_period(ctx, report)
     before = {"template": report.template_key, "period_start": report.period_start, "period_end": report.period_end}
     report.template_key = template_key or None
     report.period_start, report.period_end = period_start, period_end

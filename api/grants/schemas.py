@@ -250,7 +250,8 @@ class ReportDetailOut(ReportOut):
 
 class ReportSetupIn(Input):
     """The funder's template (a key of the rules' report_templates; empty: none) and the
-    period its indicators cover (empty: the grant's funded period)."""
+    period its indicators cover (empty: the report's own, its quarter or fiscal year for a
+    recurring report, otherwise the grant's funded period)."""
 
     template: line(max_length=64) | None = None
     period_start: Day | None = None

@@ -36,7 +36,7 @@ from api.grants.models import (
     ReportingRequirement,
     RequirementKind,
 )
-from api.grants.recurrence import due_at, requirement_dates
+from api.grants.recurrence import ReportPeriod, due_at, requirement_dates, requirement_periods
 from api.grants.schemas import (
     ApplicationIn,
     ApplicationPatch,
@@ -544,17 +544,19 @@ def generate_reports(ctx: Context, app: GrantApplication) -> list[Report]:
         if session.execute(select(Report.id).where(Report.requirement_id == req.id).limit(1)).first():
             continue
         anchor = getattr(app, req.anchor) if req.anchor in (Anchor.period_start, Anchor.period_end) else None
-        # Periods of the collective's fiscal year (rules: collective.fiscal_year_start), or
-        # counted from the grant's start.
-        fiscal = ctx.rules.collective.fiscal_year_start if req.anchor == Anchor.fiscal_year else None
         dates = requirement_dates(req.due_rule, due_date=req.due_date, anchor=anchor,
                                   offset_days=req.offset_days, frequency=req.frequency,
                                   period_start=app.period_start, period_end=app.period_end,
-                                  fiscal_year_start=fiscal)
-        for seq, day in enumerate(dates, start=1):
+                                  fiscal_year_start=_fiscal_year_start(ctx, req))
+        # A recurring report covers its own quarter or fiscal year (its indicators count that
+        # period); the others cover the funded period (no period of their own).
+        periods = _periods(ctx, app, req) or [None] * len(dates)
+        for seq, (day, period) in enumerate(zip(dates, periods, strict=True), start=1):
             report = Report(requirement_id=req.id, application_id=app.id, kind=req.kind, sequence=seq,
                             due_date=day, internal_date=day - timedelta(days=req.preparation_days),
-                            owner_id=req.owner_id or app.owner_id, state=initial, deadline_open=True)
+                            owner_id=req.owner_id or app.owner_id, state=initial, deadline_open=True,
+                            period_start=period.first if period else None,
+                            period_end=period.last if period else None)
             report.application = app
             session.add(report)
             created.append(report)
@@ -562,6 +564,29 @@ def generate_reports(ctx: Context, app: GrantApplication) -> list[Report]:
     for report in created:
         sync_report_deadline(ctx, report)
     return created
+
+
+def _fiscal_year_start(ctx: Context, req: ReportingRequirement) -> str | None:
+    """Periods of the collective's fiscal year (rules: collective.fiscal_year_start), or None:
+    counted from the grant's start."""
+    return ctx.rules.collective.fiscal_year_start if req.anchor == Anchor.fiscal_year else None
+
+
+def _periods(ctx: Context, app: GrantApplication, req: ReportingRequirement) -> list[ReportPeriod]:
+    return requirement_periods(req.due_rule, frequency=req.frequency, period_start=app.period_start,
+                               period_end=app.period_end, fiscal_year_start=_fiscal_year_start(ctx, req))
+
+
+def own_period(ctx: Context, report: Report) -> tuple[date | None, date | None]:
+    """What a report covers unless someone sets another period: its quarter or fiscal year
+    for a recurring requirement; otherwise (None, None), the grant's funded period."""
+    req = report.requirement
+    if req is not None:
+        periods = _periods(ctx, report.application, req)
+        if 0 < report.sequence <= len(periods):
+            period = periods[report.sequence - 1]
+            return period.first, period.last
+    return None, None
 
 
 def get_report(ctx: Context, report_id: int) -> Report:

@@ -208,3 +208,34 @@ def test_a_report_prints_and_downloads_in_the_funders_language(client):
     sign_in(client, HANDROITS)
     printed = client.get(f"/grants/reports/{report_id}/print").text
     assert '<html lang="en-CA">' in printed and "Quantitative results" in printed and "People reached" in printed
+
+
+def test_each_annual_report_counts_the_interventions_of_its_own_fiscal_year(client):
+    from api.grants.recurrence import fiscal_year_start_on_or_before
+
+    this_year = fiscal_year_start_on_or_before(date.today(), "04-01")  # the collective's rules
+    last_year_day = this_year - timedelta(days=30)
+    h = worker_headers(client)
+    for _ in range(2):
+        log(client, h, occurred_on=last_year_day.isoformat(), people={"adults": 1})
+    for _ in range(3):
+        log(client, h, occurred_on=this_year.isoformat(), people={"adults": 1})
+    lead = token_for(client, HANDROITS)
+    # A grant that started in the last fiscal year and goes on in this one: two annual reports.
+    start, end = this_year - timedelta(days=200), date.today() + timedelta(days=30)
+    app = make_application(client, lead, confidential=False, period_start=start.isoformat(),
+                           period_end=end.isoformat(),
+                           requirements=[{"kind": "annual", "due_rule": "recurring", "offset_days": 90}])
+    award(client, lead, app["id"])
+    reports = client.get(f"/api/v1/reports?application_id={app['id']}", headers=lead).json()["items"]
+    assert len(reports) == 2
+    shown = []
+    for report in reports:
+        # Choosing the funder's template keeps the report's own period.
+        r = client.put(f"/api/v1/reports/{report['id']}/setup", json={"template": "centraide"}, headers=lead)
+        assert r.status_code == 200, r.text
+        content = r.json()
+        shown.append((content["period_start"], content["period_end"],
+                      {f["key"]: f["shown"] for f in content["figures"]}["interventions"]))
+    assert shown == [(start.isoformat(), (this_year - timedelta(days=1)).isoformat(), "2"),
+                     (this_year.isoformat(), end.isoformat(), "3")]
