@@ -21,7 +21,7 @@ Services flush; the unit of work that called them commits (see api/context.py).
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Date, Integer, and_, bindparam, func, literal, or_, select, union_all
+from sqlalchemy import Date, Integer, Row, and_, bindparam, func, literal, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -521,11 +521,13 @@ def cast_vote(ctx: Context, decision_id: int, choice: str, *, seat_id: int | Non
     connection = session.connection()
     if titular:
         # The usual case, a titular's first vote, in one round trip: inserted only if the seat
-        # has no vote, no recusal and no proxy given here. Otherwise nothing is inserted and
-        # the checks below say which, as for any other ballot.
-        vote_id = _insert_vote(connection, _INSERT_FIRST_VOTE, {**row, **params})
-        if vote_id is not None:
-            return _first_vote_cast(ctx, decision, rules, ballot, Vote(id=vote_id, **row), hidden)
+        # has no vote, no recusal and no proxy given here, with the counts its follow-up needs.
+        # Otherwise nothing is inserted and the checks below say which, as for any other ballot.
+        inserted = _insert_vote(connection, _INSERT_FIRST_VOTE, {**row, **params, "person_id": viewer.id})
+        if inserted is not None:
+            vote_id, version, others, recused, first_reminder = inserted
+            counts = (version, others + 1, recused, first_reminder)
+            return _first_vote_cast(ctx, decision, rules, ballot, Vote(id=vote_id, **row), hidden, counts)
     recusal_id, vote_id, given_to = connection.execute(
         _SEAT_CHECK_WITH_PROXY if titular else _SEAT_CHECK, params).one()
     if given_to is not None and _delegation_allowed(ctx, rules, decision):
@@ -567,26 +569,27 @@ def cast_vote(ctx: Context, decision_id: int, choice: str, *, seat_id: int | Non
     # No savepoint: the decision is locked FOR UPDATE, so no other transaction can insert a
     # vote for this (decision, seat) between the check above and this insert; the unique
     # constraint stays as the last line of defence.
-    vote_id = _insert_vote(connection, _INSERT_VOTE, row)
+    [vote_id] = _insert_vote(connection, _INSERT_VOTE, row)
     return _first_vote_cast(ctx, decision, rules, ballot, Vote(id=vote_id, **row), hidden)
 
 
-def _insert_vote(connection, statement, params: dict) -> int | None:
+def _insert_vote(connection, statement, params: dict) -> Row | None:
     """A plain INSERT, not the ORM's unit of work (which costs several times the statement on
-    the hot path); the new vote's id, or None when a conditional insert inserted nothing."""
+    the hot path); what it returns, or None when a conditional insert inserted nothing."""
     try:
-        return connection.execute(statement, params).scalar_one_or_none()
+        return connection.execute(statement, params).first()
     except IntegrityError as exc:
         raise Conflict("decision.vote_concurrent") from exc
 
 
 def _first_vote_cast(ctx: Context, decision: Decision, rules: GovernanceRules, ballot: Ballot,
-                     vote: Vote, hidden: bool) -> tuple[Decision, Vote, str]:
+                     vote: Vote, hidden: bool, counts: Row | tuple | None = None
+                     ) -> tuple[Decision, Vote, str]:
     """A seat's first vote is in (the returned vote is not attached to the session: later
     reads in this transaction see the row in the database): the register, then what it leads
     to. What it leads to is worked out before the register append, so the register's head
     (one row every writer of the collective waits for) is locked for as short as possible."""
-    follow_up = _follow_up(ctx, decision, rules, ballot.seat_person_id)
+    follow_up = _follow_up(ctx, decision, rules, ballot.seat_person_id, counts)
     register.record_for(ctx, decision, "vote.cast", object_type=OBJECT_TYPE,
                         after=_vote_event(ballot, vote.choice, hidden, cast_by=vote.person_id,
                                           channel=vote.channel, reason=vote.reason),
@@ -612,19 +615,20 @@ CLOSE, REFRESH = "close", "refresh"
 
 
 def _follow_up(ctx: Context, decision: Decision, rules: GovernanceRules,
-               person_id: int | None) -> str | None:
+               person_id: int | None, counts: Row | tuple | None = None) -> str | None:
     """What a vote or a recusal leads to: CLOSE, REFRESH (the reminders) or nothing.
 
     One round trip in the usual case: the body's current voting seats, the votes and the
     recusals of the decision, and the person's next reminder. The exact count of eligible
     seats (current seats, plus any seat that voted or recused and has ended since) is only
     needed once votes and recusals reach the current seats; it can only be larger, so below
-    that the vote cannot be complete."""
+    that the vote cannot be complete. `counts` (the `_FOLLOW_UP` row) when already read."""
     session, decision_id, today = ctx.session, decision.id, ctx.today
     session.flush()  # the vote or recusal being counted (already flushed, usually)
     connection = session.connection()
-    version, voted, recused, first_reminder = connection.execute(_FOLLOW_UP, {
-        "decision_id": decision_id, "person_id": person_id}).one()
+    if counts is None:
+        counts = connection.execute(_FOLLOW_UP, {"decision_id": decision_id, "person_id": person_id}).one()
+    version, voted, recused, first_reminder = counts
     # The body's current voting seats change only with the membership: counted once per
     # membership version and day, not on every vote.
     key = ("current_voting_seats", decision.body_id, today)
@@ -671,14 +675,22 @@ def _seat_check(with_proxy: bool):
 
 def _insert_first_vote():
     """INSERT a vote ... SELECT its values WHERE the seat has no recusal, no vote and no proxy
-    given for the decision (`_seat_check`'s three reads, all empty); RETURNING its id."""
+    given for the decision (`_seat_check`'s three reads, all empty); RETURNING its id and what
+    its follow-up needs (`_follow_up_counts`), the votes counted without this seat's: whether
+    a database's RETURNING sees the new row or not, that count is the same (the caller adds
+    the new vote)."""
     recusal, vote, given = _seat_check(True).selected_columns
     table = Vote.__table__
     columns = ["decision_id", "seat_id", "person_id", "organisation_id", "choice", "cast_at",
                "updated_at", "capacity", "channel", "reason"]
     values = select(*(bindparam(name, type_=table.c[name].type) for name in columns)).where(
         recusal.is_(None), vote.is_(None), given.is_(None))
-    return table.insert().from_select(columns, values).returning(table.c.id)
+    version, _, recused, first_reminder = _follow_up_counts().selected_columns
+    others = (select(func.count()).select_from(Vote)
+              .where(Vote.decision_id == bindparam("decision_id", type_=Integer),
+                     Vote.seat_id != bindparam("seat_id", type_=Integer)).scalar_subquery())
+    return (table.insert().from_select(columns, values)
+            .returning(table.c.id, version, others, recused, first_reminder))
 
 
 def _follow_up_counts():
