@@ -117,24 +117,40 @@ def test_relais_worker_runs_the_same_jobs_and_stops_cleanly(database, db_url, co
     assert Status.local in statuses  # the due reminder went to the local mailbox
 
 
-def test_a_sign_in_link_wakes_the_delivery_job_instead_of_waiting_for_the_next_tick(database, db_url):
+def _app_with_hourly_jobs(database, db_url):
+    from api.main import create_app
+
+    return create_app(make_settings(db_url, scheduler_enabled=True, sweep_interval_seconds=3600), db=database)
+
+
+def _wait_for_the_start_up_run(app) -> None:
+    """The jobs run once at start; then the next tick is an hour away."""
     from datetime import datetime
 
-    from api.main import create_app
+    from tests.notifications.conftest import wait_for
+
+    deliver_job = app.state.scheduler.get_job("deliver")
+    wait_for(lambda: deliver_job.next_run_time.timestamp() > datetime.now().timestamp() + 600)
+
+
+def _sign_in_link_status(database):
+    with database.session() as session:
+        return session.execute(select(OutboxMessage.status)
+                               .where(OutboxMessage.kind == "signin_link")).scalar_one_or_none()
+
+
+def test_a_sign_in_link_wakes_the_delivery_job_instead_of_waiting_for_the_next_tick(database, db_url):
+
     from tests.helpers import csrf_of
     from tests.notifications.conftest import wait_for
 
-    app = create_app(make_settings(db_url, scheduler_enabled=True, sweep_interval_seconds=3600), db=database)
+    app = _app_with_hourly_jobs(database, db_url)
 
     def link_status():
-        with database.session() as session:
-            return session.execute(select(OutboxMessage.status)
-                                   .where(OutboxMessage.kind == "signin_link")).scalar_one_or_none()
+        return _sign_in_link_status(database)
 
     with TestClient(app) as client:
-        deliver_job = app.state.scheduler.get_job("deliver")
-        # The jobs run once at start; the next tick is an hour away.
-        wait_for(lambda: deliver_job.next_run_time.timestamp() > datetime.now().timestamp() + 600)
+        _wait_for_the_start_up_run(app)
         csrf = csrf_of(client.get("/signin/link").text)
         assert client.post("/signin/link", data={"csrf_token": csrf, "email": MEMBERS[2]}).status_code == 200
         wait_for(lambda: link_status() == Status.local, timeout=10)
@@ -144,10 +160,8 @@ def test_a_sign_in_link_wakes_the_delivery_job_instead_of_waiting_for_the_next_t
 def test_a_sign_in_link_asked_for_while_a_delivery_is_finishing_goes_out_in_that_delivery_not_an_hour_later(
         database, db_url, monkeypatch):
     import threading
-    from datetime import datetime
 
     import notifications.scheduler as scheduler_module
-    from api.main import create_app
     from notifications.scheduler import wake
     from tests.helpers import csrf_of
     from tests.notifications.conftest import wait_for
@@ -167,17 +181,14 @@ def test_a_sign_in_link_asked_for_while_a_delivery_is_finishing_goes_out_in_that
         return report
 
     monkeypatch.setattr(scheduler_module, "deliver_due", slow_to_finish)
-    app = create_app(make_settings(db_url, scheduler_enabled=True, sweep_interval_seconds=3600), db=database)
+    app = _app_with_hourly_jobs(database, db_url)
 
     def link_status():
-        with database.session() as session:
-            return session.execute(select(OutboxMessage.status)
-                                   .where(OutboxMessage.kind == "signin_link")).scalar_one_or_none()
+        return _sign_in_link_status(database)
 
     with TestClient(app) as client:
         scheduler = app.state.scheduler
-        deliver_job = scheduler.get_job("deliver")
-        wait_for(lambda: deliver_job.next_run_time.timestamp() > datetime.now().timestamp() + 600)
+        _wait_for_the_start_up_run(app)
         hold["next"] = True
         wake(scheduler)  # a delivery starts, and is slow to finish
         assert finishing.wait(10)
