@@ -8,9 +8,10 @@ ever shows a stack trace.
 
 Bad input never becomes a 500: it is refused by the shared input types (`api.schemas`); a
 value a database still refuses (`sqlalchemy.exc.DataError`: PostgreSQL's NUL bytes, numbers
-out of range, invalid dates) is answered 422 as well. A connection to the database lost in the middle of a request (the
-database restarted) is a 503 with `Retry-After`: nothing was saved, try again. Either way the request's unit of work
-has been rolled back before the answer (`api.deps`), so an error changes nothing.
+out of range, invalid dates) is answered 422 as well. A connection to the database lost in the
+middle of a request (the database restarted) is a 503 with `Retry-After`: nothing was saved,
+try again. Either way the request's unit of work has been rolled back before the answer
+(`api.deps`), so an error changes nothing.
 
 A handler never fails: what it echoes (field names, messages) is made printable first, and
 if rendering the error page itself fails, a small static page (or JSON) says the same thing.

@@ -523,7 +523,7 @@ def cast_vote(ctx: Context, decision_id: int, choice: str, *, seat_id: int | Non
         # The usual case, a titular's first vote, in one round trip: inserted only if the seat
         # has no vote, no recusal and no proxy given here, with the counts its follow-up needs.
         # Otherwise nothing is inserted and the checks below say which, as for any other ballot.
-        inserted = _insert_vote(connection, _INSERT_FIRST_VOTE, {**row, **params, "person_id": viewer.id})
+        inserted = _insert_vote(connection, _INSERT_FIRST_VOTE, {**row, **params})
         if inserted is not None:
             vote_id, version, others, recused, first_reminder = inserted
             counts = (version, others + 1, recused, first_reminder)
