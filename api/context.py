@@ -57,24 +57,17 @@ class Runtime:
     @contextmanager
     def unit_of_work(self, viewer_id: int | None = None) -> Iterator["Context"]:
         """A session in a context: commit on success, roll back on error, then after-commit."""
-        session = self.database.sessionmaker()
-        ctx = self.context(session)
+        ctx = self.context(self.database.sessionmaker())
+        failed = False
         try:
             if viewer_id is not None:
                 ctx.sign_in(viewer_id)
             yield ctx
-            if ctx.refused:
-                session.rollback()
-            else:
-                session.commit()
         except BaseException:
-            session.rollback()
+            failed = True
             raise
         finally:
-            session.close()
-            ctx.run_after_end()
-        if not ctx.refused:
-            ctx.run_after_commit()
+            ctx.end(failed)
 
 
 @dataclass
@@ -169,6 +162,26 @@ class Context:
         """Run `fn` once this unit of work has ended, committed or rolled back: a trace that
         must be kept even though the request answers an error (a failed sign-in)."""
         self._after_end.append(fn)
+
+    def end(self, failed: bool) -> None:
+        """Commit, or roll back when the work `failed` or was refused; close the session; run
+        the after-end steps, then, once committed, the after-commit ones. The one ending of
+        every unit of work (a request's, a sweep's, a command's)."""
+        session = self.session
+        failed = failed or self.refused
+        try:
+            if failed:
+                session.rollback()
+            else:
+                session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+            self.run_after_end()
+        if not failed:
+            self.run_after_commit()
 
     def run_after_end(self) -> None:
         callbacks, self._after_end = self._after_end, []

@@ -58,25 +58,7 @@ async def unit_of_work(request: Request) -> AsyncIterator[Context]:
             raise
         finally:
             # One thread hop for the whole ending: commit (or roll back), close, follow-ups.
-            await run_in_threadpool(_finish, ctx, failed)
-
-
-def _finish(ctx: Context, failed: bool) -> None:
-    session = ctx.session
-    failed = failed or ctx.refused
-    try:
-        if failed:
-            session.rollback()
-        else:
-            session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
-        ctx.run_after_end()
-    if not failed:
-        ctx.run_after_commit()
+            await run_in_threadpool(ctx.end, failed)
 
 
 # scope="function": the commit happens before the answer is sent, so a failed commit is
