@@ -41,10 +41,11 @@ class Runtime:
     database: Database
     book: RulesBook
     registry: Registry
+    # Admission of the web app's units of work to the database (`api.admission`, `api.deps`),
+    # sized from the settings by `api.areas.build_runtime`, the one place a runtime is built.
+    gate: Gate
     scheduler: Any = None  # the in-process scheduler, when the web app runs one
     viewers: ViewerCache = field(default_factory=ViewerCache)
-    # Admission of the web app's units of work to the database (`api.admission`, `api.deps`).
-    gate: Gate = field(default_factory=lambda: Gate(1, 1000, 3.0))
 
     @property
     def rules(self) -> GovernanceRules:
