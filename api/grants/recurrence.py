@@ -84,7 +84,8 @@ def recurring_periods(start: date, end: date, frequency: str) -> list[ReportPeri
 
 
 def recurring_dates(start: date, end: date, frequency: str, offset_days: int = 0) -> list[date]:
-    """One due date offset_days after the last day of each period of `recurring_periods`."""
+    """One due date offset_days after the last day of each period of `recurring_periods` (the
+    dates alone; the app goes through `requirement_dates`)."""
     return [p.ends + timedelta(days=offset_days) for p in recurring_periods(start, end, frequency)]
 
 
@@ -135,8 +136,9 @@ def requirement_dates(due_rule: str, *, due_date: date | None = None, anchor: da
                       offset_days: int = 0, frequency: str | None = None,
                       period_start: date | None = None, period_end: date | None = None,
                       fiscal_year_start: str | None = None) -> list[date]:
-    """The due dates of one requirement. A recurring one given `fiscal_year_start` ("MM-DD")
-    follows the fiscal periods (`fiscal_dates`), otherwise periods counted from the grant's start."""
+    """The due dates of one requirement. A recurring one is due after the end of each of its
+    `requirement_periods`: the fiscal periods given `fiscal_year_start` ("MM-DD"), otherwise
+    periods counted from the grant's start."""
     if due_rule == "fixed":
         return [due_date] if due_date else []
     if due_rule == "offset":
