@@ -28,7 +28,7 @@ from api.registry import Registry
 from api.rules.schema import GovernanceRules
 from api.rules.service import RulesBook
 from api.timeutil import local, now
-from api.viewers import ViewerCache
+from api.viewers import StaleViewer, ViewerCache, membership_version
 
 log = logging.getLogger("relais")
 
@@ -81,6 +81,9 @@ class Context:
     # its errors): it is then rolled back, never committed.
     refused: bool = False
     _after_end: list[Callable[[], None]] = field(default_factory=list)
+    # The membership version a trusted cached viewer was loaded at, until it is checked
+    # (`sign_in(..., trusted=True)`, `membership_seen`).
+    _unchecked_version: int | None = None
 
     # --- what the unit of work runs under ------------------------------------------------
 
@@ -132,10 +135,30 @@ class Context:
     def lang(self) -> str:
         return self.viewer.lang if self.viewer is not None else "fr"
 
-    def sign_in(self, person_id: int) -> Viewer | None:
-        """Load this person's viewer (None if they do not exist or are inactive)."""
+    def sign_in(self, person_id: int, trusted: bool = False) -> Viewer | None:
+        """Load this person's viewer (None if they do not exist or are inactive).
+
+        `trusted`: take the viewer cached today without reading the membership version; the
+        version is checked later (`membership_seen`, or at the end), and a stale viewer rolls
+        the unit of work back with `StaleViewer` (see `api.viewers`)."""
+        if trusted and (hit := self.runtime.viewers.trusted(self.session, person_id, self.today)):
+            self._unchecked_version, self.viewer = hit
+            return self.viewer
         self.viewer = self.runtime.viewers.viewer(self.session, person_id, self.today)
         return self.viewer
+
+    def membership_seen(self, version: int | None) -> None:
+        """A statement of this unit of work read the membership version: a trusted viewer
+        is now checked (StaleViewer when it is out of date)."""
+        if self._unchecked_version is not None:
+            expected, self._unchecked_version = self._unchecked_version, None
+            if (version or 0) != expected:
+                raise StaleViewer()
+
+    def _viewer_is_stale(self) -> bool:
+        """Whether a trusted viewer never checked during the work is out of date (one read)."""
+        expected, self._unchecked_version = self._unchecked_version, None
+        return expected is not None and membership_version(self.session) != expected
 
     def acting_as(self, viewer: Viewer | None) -> "Context":
         """The same unit of work (session, after-commit list) on behalf of someone else:
@@ -170,8 +193,14 @@ class Context:
         every unit of work (a request's, a sweep's, a command's)."""
         session = self.session
         failed = failed or self.refused
+        stale = False
         try:
             if failed:
+                session.rollback()
+                # An error seen through an out-of-date viewer is not the answer either.
+                stale = self._viewer_is_stale()
+            elif self._viewer_is_stale():
+                stale = failed = True
                 session.rollback()
             else:
                 session.commit()
@@ -181,6 +210,8 @@ class Context:
         finally:
             session.close()
             self.run_after_end()
+        if stale:
+            raise StaleViewer()
         if not failed:
             self.run_after_commit()
 

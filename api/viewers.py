@@ -11,6 +11,13 @@ rolled back can never leave behind a value that a later, committed change takes 
 The same value keys other figures derived from seats (`ViewerCache.derived`: a body's count of
 current voting seats, read by every vote's early-close check).
 
+A unit of work may also trust the cached viewer without reading the version first
+(`ViewerCache.trusted`, the vote's one-hop path): it then checks the version when it reads it
+anyway (the vote's insert returns it) or just before committing, and a mismatch rolls the
+whole unit of work back (`StaleViewer`) for one more try with a viewer read afresh. Nothing
+done with an out-of-date viewer is ever committed or answered; the usual vote saves a round
+trip.
+
 A viewer also carries the person's session version (`api.deps` compares a cookie's or a
 token's with it): ending sessions changes the person, so the next request loads it afresh.
 
@@ -33,6 +40,11 @@ from api.collective.models import Body, Person, Seat
 from api.db import Base
 
 MEMBERSHIP_MODELS = (Person, Seat, Body)
+
+
+class StaleViewer(Exception):
+    """A trusted cached viewer turned out older than the membership: the unit of work was
+    rolled back and is tried once more with a viewer read afresh (`api.deps.OneHopWork`)."""
 
 
 class MembershipVersion(Base):
@@ -98,6 +110,17 @@ class ViewerCache:
         if len(self._derived) >= self.size:
             self._derived.clear()  # a few thousand small figures at most; start again
         self._derived[key] = (version, value)
+
+    def trusted(self, session: Session, person_id: int, today: date) -> tuple[int, Viewer] | None:
+        """(membership version it was loaded at, viewer) as cached today, without reading the
+        current version: for a unit of work that checks that version before it commits."""
+        with self._lock:
+            hit = self._items.get(person_id)
+            if hit is None or hit[0] != today:
+                return None
+            self._items.move_to_end(person_id)
+            _, version, cached = hit
+        return version, dataclasses.replace(cached, person=session.merge(cached.person, load=False))
 
     def viewer(self, session: Session, person_id: int, today: date) -> Viewer | None:
         """The person's viewer today, or None if they do not exist or are not active."""

@@ -629,6 +629,7 @@ def _follow_up(ctx: Context, decision: Decision, rules: GovernanceRules,
     if counts is None:
         counts = connection.execute(_FOLLOW_UP, {"decision_id": decision_id, "person_id": person_id}).one()
     version, voted, recused, first_reminder = counts
+    ctx.membership_seen(version)  # checks a trusted viewer (`api.viewers`)
     # The body's current voting seats change only with the membership: counted once per
     # membership version and day, not on every vote.
     key = ("current_voting_seats", decision.body_id, today)
