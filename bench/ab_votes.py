@@ -59,6 +59,8 @@ def run(side: dict, driver: bv.Driver, kind: str, conns: int, duration: float) -
     side["next"] = driver.run(r, side["server"], side["server"].url, side["next"], side["limit"], side["extra"],
                               side["counter"], side["pg_db"], duration)
     side["runs"].setdefault(conns, []).append(r)
+    bv.say(f"  {side['name']} {conns:>3} conn  {r.rate:6.0f} votes/s  p50 {r.latency_ms['p50']:6.1f} ms  "
+           f"p99 {r.latency_ms['p99']:6.1f} ms  CPU {r.cpu_per_ok_ms or 0:.2f} ms/vote  other work {r.others:.2f}")
 
 
 def figures(runs: list[bv.Run]) -> dict:

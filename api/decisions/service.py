@@ -525,9 +525,10 @@ def cast_vote(ctx: Context, decision_id: int, choice: str, *, seat_id: int | Non
         # Otherwise nothing is inserted and the checks below say which, as for any other ballot.
         inserted = _insert_vote(connection, _INSERT_FIRST_VOTE, {**row, **params})
         if inserted is not None:
-            vote_id, version, others, recused, first_reminder = inserted
+            vote_id, version, others, recused, first_reminder, *head = inserted  # head: its lock taken
             counts = (version, others + 1, recused, first_reminder)
-            return _first_vote_cast(ctx, decision, rules, ballot, Vote(id=vote_id, **row), hidden, counts)
+            return _first_vote_cast(ctx, decision, rules, ballot, Vote(id=vote_id, **row), hidden, counts,
+                                    register.LockedHead(*head))
     recusal_id, vote_id, given_to = connection.execute(
         _SEAT_CHECK_WITH_PROXY if titular else _SEAT_CHECK, params).one()
     if given_to is not None and _delegation_allowed(ctx, rules, decision):
@@ -583,8 +584,8 @@ def _insert_vote(connection, statement, params: dict) -> Row | None:
 
 
 def _first_vote_cast(ctx: Context, decision: Decision, rules: GovernanceRules, ballot: Ballot,
-                     vote: Vote, hidden: bool, counts: Row | tuple | None = None
-                     ) -> tuple[Decision, Vote, str]:
+                     vote: Vote, hidden: bool, counts: Row | tuple | None = None,
+                     locked_head: register.LockedHead | None = None) -> tuple[Decision, Vote, str]:
     """A seat's first vote is in (the returned vote is not attached to the session: later
     reads in this transaction see the row in the database): the register, then what it leads
     to. What it leads to is worked out before the register append, so the register's head
@@ -593,7 +594,7 @@ def _first_vote_cast(ctx: Context, decision: Decision, rules: GovernanceRules, b
     register.record_for(ctx, decision, "vote.cast", object_type=OBJECT_TYPE,
                         after=_vote_event(ballot, vote.choice, hidden, cast_by=vote.person_id,
                                           channel=vote.channel, reason=vote.reason),
-                        rules_version_id=decision.rules_version_id)
+                        rules_version_id=decision.rules_version_id, locked_head=locked_head)
     _apply(ctx, decision, rules, follow_up)
     return decision, vote, "cast"
 
@@ -676,8 +677,9 @@ def _seat_check(with_proxy: bool):
 
 def _insert_first_vote():
     """INSERT a vote ... SELECT its values WHERE the seat has no recusal, no vote and no proxy
-    given for the decision (`_seat_check`'s three reads, all empty); RETURNING its id and what
-    its follow-up needs (`_follow_up_counts`), the votes counted without this seat's: whether
+    given for the decision (`_seat_check`'s three reads, all empty); RETURNING its id, what
+    its follow-up needs (`_follow_up_counts`) and the register's head, locked for the vote's
+    event (`register.head_columns`). The votes are counted without this seat's: whether
     a database's RETURNING sees the new row or not, that count is the same (the caller adds
     the new vote)."""
     recusal, vote, given = _seat_check(True).selected_columns
@@ -690,8 +692,8 @@ def _insert_first_vote():
     others = (select(func.count()).select_from(Vote)
               .where(Vote.decision_id == bindparam("decision_id", type_=Integer),
                      Vote.seat_id != bindparam("seat_id", type_=Integer)).scalar_subquery())
-    return (table.insert().from_select(columns, values)
-            .returning(table.c.id, version, others, recused, first_reminder))
+    return register.with_locked_head(table.insert().from_select(columns, values)).returning(
+        table.c.id, version, others, recused, first_reminder, *register.head_columns())
 
 
 def _follow_up_counts():

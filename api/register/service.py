@@ -30,7 +30,7 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -121,7 +121,33 @@ _INSERT_SIGNED_EVENT_MOVING_HEAD = _INSERT_EVENT.add_cte(
     .cte("moved_head"))
 
 
-def _append(session: Session, event: RegisterEvent, key: bytes | None) -> RegisterEvent:
+# For a hot path that writes and then appends (a vote): its own statement takes the head's
+# lock and reads the head on its way (`head_columns`), and passes that row to `record_for`
+# (`locked_head`): a round trip fewer, the lock taken no earlier than that write.
+_LOCKED_HEAD = _LOCK_HEAD.cte("locked_head")
+
+
+class LockedHead(NamedTuple):
+    """The head as read by the caller's statement (`head_columns`); all None if there is none."""
+
+    seq: int | None
+    hash: str | None
+    signed_seq: int | None
+
+
+def head_columns() -> list:
+    """(seq, hash, signed_seq) of the head, locked: columns for the caller's statement (as
+    scalar subqueries of one locking WITH; SQLite takes no row locks, its writers queue)."""
+    return [select(column).scalar_subquery() for column in _LOCKED_HEAD.c]
+
+
+def with_locked_head(statement):
+    """`statement` (a SELECT, an INSERT) with the WITH that `head_columns` refer to."""
+    return statement.add_cte(_LOCKED_HEAD)
+
+
+def _append(session: Session, event: RegisterEvent, key: bytes | None,
+            locked_head: Any = None) -> RegisterEvent:
     """Link `event` to the chain's head, hash and sign it, and move the head: in the caller's
     transaction, the head row locked until it commits (which serialises appends).
 
@@ -132,7 +158,9 @@ def _append(session: Session, event: RegisterEvent, key: bytes | None) -> Regist
     returned event is not attached to the session. The first append, and an append after
     events written without the key (which it signs first), take the slower ORM path."""
     session.flush()  # what the event refers to is written first (nothing to do, usually)
-    row = session.connection().execute(_LOCK_HEAD).first()
+    row = locked_head if locked_head is not None else session.connection().execute(_LOCK_HEAD).first()
+    if row is not None and row.seq is None:
+        row = None  # no head yet (the caller's statement found none)
     if row is None or (key is not None and (row.signed_seq or 0) != row.seq):
         return _append_sealing(session, event, key)
     event.seq, event.prev_hash = row.seq + 1, row.hash
@@ -191,6 +219,7 @@ def record(
     rules_version_id: int | None = None,
     at: datetime | None = None,
     key: bytes | None = None,
+    locked_head: Any = None,
 ) -> RegisterEvent:
     """Append one event in the current transaction (locks the chain's head row).
 
@@ -208,7 +237,7 @@ def record(
         body_id=body_id,
         rules_version_id=rules_version_id,
     )
-    return _append(session, event, key)
+    return _append(session, event, key, locked_head)
 
 
 def scope_of(obj: Any) -> Scope:
@@ -224,16 +253,19 @@ def narrowest(*scopes: Scope) -> Scope:
 
 def record_for(ctx: Any, obj: Any, action: str, *, object_type: str, before: dict | None = None,
                after: dict | None = None, actor_id: int | None | bool = True,
-               rules_version_id: int | None = None, scope: Scope | None = None) -> RegisterEvent:
+               rules_version_id: int | None = None, scope: Scope | None = None,
+               locked_head: Any = None) -> RegisterEvent:
     """Append a signed event about `obj`, its visibility taken from the object itself (or
     `scope`, when the event must stay as confidential as the object was before a change).
 
-    `actor_id=True` (the default) means the person of the unit of work (`ctx.actor_id`)."""
+    `actor_id=True` (the default) means the person of the unit of work (`ctx.actor_id`).
+    `locked_head`: the (seq, hash, signed_seq) row that the caller's own statement read
+    with `head_columns`, in this transaction (the head then needs no statement of its own)."""
     category, body_id = scope if scope is not None else scope_of(obj)
     return record(ctx.session, action=action, object_type=object_type, object_id=obj.id,
                   actor_id=ctx.actor_id if actor_id is True else actor_id, before=before,
                   after=after, confidential_category=category, body_id=body_id,
-                  rules_version_id=rules_version_id, key=key_of(ctx))
+                  rules_version_id=rules_version_id, key=key_of(ctx), locked_head=locked_head)
 
 
 def on_transition(ctx: Any, fired: Any) -> None:
