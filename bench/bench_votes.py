@@ -3,6 +3,9 @@
     .venv/bin/python bench/bench_votes.py                       # SQLite and PostgreSQL, 1/32/96/256
     .venv/bin/python bench/bench_votes.py --db sqlite --connections 32 --duration 5   # a quick look
     .venv/bin/python bench/bench_votes.py --code /path/to/other/checkout             # another version
+    .venv/bin/python bench/bench_votes.py --db postgresql --rounds 3 --duration 5    # figures less at
+                                                                                     # the drift's mercy
+    .venv/bin/python bench/ab_votes.py --a /path/to/other/checkout   # two versions, alternating runs
 
 For each database (SQLite: files in a temporary directory; PostgreSQL: throw-away databases on
 127.0.0.1:5432 as user postgres, created and dropped here):
@@ -21,7 +24,10 @@ For each database (SQLite: files in a temporary directory; PostgreSQL: throw-awa
    (`--timeout` 5 s). The Lua script generated into the temporary directory walks a list of
    every valid first vote (decision, seat), interleaved over decisions and people, and never
    repeats one, even across runs. After each run the bench waits until the server has finished
-   what it had in hand (bounded), so runs do not overlap.
+   what it had in hand (bounded), so runs do not overlap. `--rounds N` repeats the connection
+   counts N times, in alternating order, and the summary merges each count's runs (totals, the
+   median p50/p99): this shared machine's speed drifts by 20 % or more within minutes, and the
+   overload figures compare runs made minutes apart.
 
 Printed per run: 2xx answers per second, latency p50/p99/max (wrk's histogram, which adds
 wrk's usual correction for coordinated omission; responses slower than --timeout are counted
@@ -44,6 +50,7 @@ import re
 import resource
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -554,6 +561,36 @@ class Driver:
         return min(limit, start + threads * max(t["k"] for t in res["threads"]))
 
 
+def merged(runs: list[Run]) -> Run:
+    """Several runs at one connection count as one: totals, and the median of each latency."""
+    if len(runs) == 1:
+        return runs[0]
+    out = Run(runs[0].db, runs[0].endpoint, runs[0].conns)
+    for r in runs:
+        out.duration += r.duration
+        out.ok += r.ok
+        out.sent += r.sent
+        out.answered += r.answered
+        out.exhausted += r.exhausted
+        out.stored += r.stored
+        out.server_cpu += r.server_cpu
+        out.db_cpu = None if r.db_cpu is None else (out.db_cpu or 0.0) + r.db_cpu
+        out.drain_s += r.drain_s
+        out.drained = out.drained and r.drained
+        out.ok_pairs += r.ok_pairs
+        out.logged.update(r.logged)
+        out.exceptions.update(r.exceptions)
+        for code, n in r.codes.items():
+            out.codes[code] = out.codes.get(code, 0) + n
+        for kind, n in r.errors.items():
+            out.errors[kind] = out.errors.get(kind, 0) + n
+    out.latency_ms = {k: statistics.median(r.latency_ms[k] for r in runs) for k in runs[0].latency_ms}
+    out.client_cpu = statistics.mean(r.client_cpu for r in runs)
+    out.machine_busy = statistics.mean(r.machine_busy for r in runs)
+    out.others = max(r.others for r in runs)
+    return out
+
+
 ACCESS = re.compile(r'"[A-Z]+ (\S+) HTTP/[\d.]+" (\d{3})')
 EXCEPTION = re.compile(r"^([\w.]*(?:Error|Exception|Timeout|Locked)\w*): (.*)$")
 
@@ -721,17 +758,22 @@ def run_database(kind: str, code: Code, driver: Driver, args, tmp: Path) -> dict
             f"Relais {warm[1].rate:.0f} ok/s ({warm[1].error_text()})")
         relais_runs: list[Run] = [warm[1]]
         bare_runs: list[Run] = [warm[0]]
+        by_conns: dict[int, list[tuple[Run, Run]]] = {}
+        for round_no in range(args.rounds):
+            # Later rounds go the other way, so that the machine's drift falls on every count.
+            for conns in (args.connections if round_no % 2 == 0 else args.connections[::-1]):
+                b = Run(kind, "bare", conns)
+                next_bare = driver.run(b, bare, bare.url, next_bare, 10**9, [], bare_counter, bare_db, args.duration)
+                say(run_line(b))
+                v = Run(kind, "relais", conns)
+                next_vote = driver.run(v, relais, relais.url, next_vote, len(pairs),
+                                       [str(tokens_file), str(pairs_file)], vote_counter, relais_db, args.duration)
+                say(run_line(v))
+                bare_runs.append(b)
+                relais_runs.append(v)
+                by_conns.setdefault(conns, []).append((b, v))
         for conns in args.connections:
-            b = Run(kind, "bare", conns)
-            next_bare = driver.run(b, bare, bare.url, next_bare, 10**9, [], bare_counter, bare_db, args.duration)
-            say(run_line(b))
-            v = Run(kind, "relais", conns)
-            next_vote = driver.run(v, relais, relais.url, next_vote, len(pairs), [str(tokens_file), str(pairs_file)],
-                                   vote_counter, relais_db, args.duration)
-            say(run_line(v))
-            bare_runs.append(b)
-            relais_runs.append(v)
-            result["runs"].append((b, v))
+            result["runs"].append((merged([b for b, _ in by_conns[conns]]), merged([v for _, v in by_conns[conns]])))
         if next_vote >= len(pairs):
             say(f"  warning: all {len(pairs)} planned votes were used; raise --decisions or --people")
         vote_counter.close()
@@ -823,6 +865,9 @@ def main() -> None:
     parser.add_argument("--db", default="sqlite,postgresql", help="sqlite, postgresql or both (comma-separated)")
     parser.add_argument("--connections", default="1,32,96,256", help="comma-separated connection counts")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per run (default 10)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run every connection count this many times, in alternating order, and report them "
+                             "merged (totals; median p50/p99): the machine's speed drifts within minutes")
     parser.add_argument("--timeout", type=int, default=5, help="wrk --timeout, seconds (default 5)")
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds of warm-up per server (default 2)")
     parser.add_argument("--code", type=Path, default=ROOT, help="checkout whose Relais is served (default: this one)")
