@@ -81,6 +81,6 @@ def build_runtime(settings: Settings, database: Database | None = None) -> Runti
     with database.session() as session:
         book = book_for(session, loaded)
     gate = Gate.for_database(database.is_postgres, settings.admission_capacity, settings.admission_queue,
-                             settings.admission_wait_seconds)
+                             settings.admission_wait_seconds, settings.processes)
     return Runtime(settings=settings, database=database, book=book, registry=registry,
                    viewers=ViewerCache(), gate=gate)

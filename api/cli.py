@@ -1,6 +1,7 @@
 """The `relais` command: init, demo, serve, worker, inbound, rules check, users create, register verify /
 head / seal, backup, restore, export, workflows show."""
 
+import os
 import secrets
 import sys
 from pathlib import Path
@@ -134,6 +135,12 @@ def serve(host: str | None = None, port: int | None = None, reload: bool = False
     them costs a burst of votes a few per cent; errors and warnings are always logged."""
     import uvicorn
 
+    # The worker processes read their settings from the environment: they share the
+    # database's admission capacity between them (`api.admission.Gate.for_database`). A
+    # RELAIS_PROCESSES set by hand (several instances behind a proxy) is left as it is.
+    if workers > 1 and not reload:
+        os.environ.setdefault("RELAIS_PROCESSES", str(workers))
+        get_settings.cache_clear()
     settings = get_settings()
     typer.echo(f"Relais: {settings.base_url}")
     uvicorn.run("api.asgi:app", host=host or settings.host, port=port or settings.port,

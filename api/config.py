@@ -3,6 +3,7 @@
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +34,10 @@ class Settings(BaseSettings):
     admission_capacity: int = 0
     admission_queue: int = 1000
     admission_wait_seconds: float = 3.0
+    # App processes serving the same database (`relais serve --workers N` sets it for them;
+    # for several instances behind a proxy, set it to their total): the default admission
+    # capacity on PostgreSQL is shared between them.
+    processes: int = Field(default=1, ge=1, le=64)
 
     session_max_age_seconds: int = 8 * 3600
     cookie_secure: bool = False

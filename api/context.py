@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from api.access import Viewer, load_viewer
@@ -197,8 +198,12 @@ class Context:
         try:
             if failed:
                 session.rollback()
-                # An error seen through an out-of-date viewer is not the answer either.
-                stale = self._viewer_is_stale()
+                # An error seen through an out-of-date viewer is not the answer either (unless
+                # the database cannot say: the error stands).
+                try:
+                    stale = self._viewer_is_stale()
+                except SQLAlchemyError:
+                    session.rollback()
             elif self._viewer_is_stale():
                 stale = failed = True
                 session.rollback()

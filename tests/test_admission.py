@@ -6,6 +6,7 @@ database lost under a request (PostgreSQL restarted) is the same kind of 503, an
 try works."""
 
 import asyncio
+import os
 
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
@@ -126,3 +127,32 @@ def test_a_member_whose_request_meets_a_restarted_database_is_told_to_try_again_
             assert language_of(app, MEMBERS[0]) == "en"
     finally:
         database.dispose()
+
+
+def test_several_app_processes_share_the_database_s_admission_capacity(monkeypatch):
+    """`relais serve --workers 2` on PostgreSQL: each process lets in 2 units of work, not 4,
+    so the database holds as many transactions at once as with one process."""
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from api.cli import app as cli
+    from api.config import get_settings
+
+    assert Gate.for_database(True, 0, 10, 1.0).capacity == 4
+    assert Gate.for_database(True, 0, 10, 1.0, processes=2).capacity == 2
+    assert Gate.for_database(True, 0, 10, 1.0, processes=3).capacity == 2
+    assert Gate.for_database(True, 0, 10, 1.0, processes=8).capacity == 1
+    assert Gate.for_database(True, 6, 10, 1.0, processes=2).capacity == 6  # set by hand: kept
+    assert Gate.for_database(False, 0, 10, 1.0, processes=2).capacity == 1
+
+    started: dict = {}
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: started.update(kwargs))
+    monkeypatch.delenv("RELAIS_PROCESSES", raising=False)
+    try:
+        result = CliRunner().invoke(cli, ["serve", "--workers", "2"])
+        assert result.exit_code == 0, result.output
+        assert started["workers"] == 2
+        assert get_settings().processes == 2  # what each worker process reads at start-up
+    finally:
+        os.environ.pop("RELAIS_PROCESSES", None)
+        get_settings.cache_clear()
