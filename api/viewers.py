@@ -88,6 +88,11 @@ def membership_version(session: Session) -> int:
     return session.connection().execute(_VERSION).scalar_one_or_none() or 0
 
 
+def _in_session(session: Session, cached: Viewer) -> Viewer:
+    """A cached viewer for one unit of work: its person merged into the session (no SQL)."""
+    return dataclasses.replace(cached, person=session.merge(cached.person, load=False))
+
+
 class ViewerCache:
     """Viewers by person, valid for one day and one membership version; bounded, thread-safe."""
 
@@ -120,7 +125,7 @@ class ViewerCache:
                 return None
             self._items.move_to_end(person_id)
             _, version, cached = hit
-        return version, dataclasses.replace(cached, person=session.merge(cached.person, load=False))
+        return version, _in_session(session, cached)
 
     def viewer(self, session: Session, person_id: int, today: date) -> Viewer | None:
         """The person's viewer today, or None if they do not exist or are not active."""
@@ -130,7 +135,7 @@ class ViewerCache:
             if hit is not None and hit[0] == today and hit[1] == version:
                 self._items.move_to_end(person_id)
                 cached = hit[2]
-                return dataclasses.replace(cached, person=session.merge(cached.person, load=False))
+                return _in_session(session, cached)
         person = session.get(Person, person_id)
         if person is None or not person.is_active:
             return None
@@ -144,4 +149,4 @@ class ViewerCache:
             self._items.move_to_end(person_id)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
-        return dataclasses.replace(cached, person=session.merge(cached.person, load=False))
+        return _in_session(session, cached)

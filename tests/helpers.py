@@ -87,3 +87,20 @@ def unit_of_work(app_or_runtime, email: str | None = None) -> Iterator:
             person_id = ctx.session.execute(select(Person.id).where(Person.email == email)).scalar_one()
             ctx.sign_in(person_id)
         yield ctx
+
+
+@contextmanager
+def statements_run(engine) -> Iterator[list[str]]:
+    """The SQL statements the engine runs inside the block, in order."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)

@@ -147,14 +147,14 @@ def with_locked_head(statement):
 
 
 def _append(session: Session, event: RegisterEvent, key: bytes | None,
-            locked_head: Any = None) -> RegisterEvent:
+            locked_head: LockedHead | None = None) -> RegisterEvent:
     """Link `event` to the chain's head, hash and sign it, and move the head: in the caller's
     transaction, the head row locked until it commits (which serialises appends).
 
     Every write of the collective comes through here, so the usual case is written with three
     plain statements (read the head FOR UPDATE, insert the event, move the head; the last two
-    are one on PostgreSQL) rather than
-    through the ORM's unit of work, which cost more than the statements themselves. The
+    are one on PostgreSQL, and the first is the caller's own when it passes `locked_head`)
+    rather than through the ORM's unit of work, which cost more than the statements themselves. The
     returned event is not attached to the session. The first append, and an append after
     events written without the key (which it signs first), take the slower ORM path."""
     session.flush()  # what the event refers to is written first (nothing to do, usually)
@@ -219,7 +219,7 @@ def record(
     rules_version_id: int | None = None,
     at: datetime | None = None,
     key: bytes | None = None,
-    locked_head: Any = None,
+    locked_head: LockedHead | None = None,
 ) -> RegisterEvent:
     """Append one event in the current transaction (locks the chain's head row).
 
@@ -254,7 +254,7 @@ def narrowest(*scopes: Scope) -> Scope:
 def record_for(ctx: Any, obj: Any, action: str, *, object_type: str, before: dict | None = None,
                after: dict | None = None, actor_id: int | None | bool = True,
                rules_version_id: int | None = None, scope: Scope | None = None,
-               locked_head: Any = None) -> RegisterEvent:
+               locked_head: LockedHead | None = None) -> RegisterEvent:
     """Append a signed event about `obj`, its visibility taken from the object itself (or
     `scope`, when the event must stay as confidential as the object was before a change).
 

@@ -10,7 +10,7 @@ from api.register.models import RegisterEvent
 from notifications.models import OutboxMessage
 from notifications.service import SIGNIN_KIND
 from tests.auth.helpers import ask_for_token, device, person_id
-from tests.helpers import ADMIN, DEMO_PASSWORD, MEMBERS, csrf_of, sign_in, token_for
+from tests.helpers import ADMIN, DEMO_PASSWORD, MEMBERS, csrf_of, sign_in, statements_run, token_for
 
 NEW_PASSWORD = "un-nouveau-mot-de-passe"
 
@@ -211,25 +211,14 @@ def test_a_sign_in_link_still_works_after_the_member_once_signed_out(app):
 def test_checking_the_session_version_costs_no_query_once_the_viewer_is_cached(app, client):
     """Every request checks the session version against the cached viewer (`api.viewers`):
     no read of the person's row per request, and still the end of a session is seen at once."""
-    from sqlalchemy import event
-
     token = token_for(client, MEMBERS[0])
     assert client.get("/api/v1/me", headers=token).status_code == 200  # the viewer is now cached
-    statements: list[str] = []
-    engine = app.state.runtime.database.engine
-
-    def seen(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with statements_run(app.state.runtime.database.engine) as statements:
         assert client.get("/api/v1/me", headers=token).status_code == 200
         assert not [s for s in statements if "FROM person" in s], statements
         me = person_id(app, MEMBERS[0])
         assert client.delete(f"/api/v1/people/{me}/sessions", headers=token).status_code == 204
         assert client.get("/api/v1/me", headers=token).status_code == 401
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
 
 
 def test_an_api_token_past_its_lifetime_is_refused_even_after_it_was_accepted():

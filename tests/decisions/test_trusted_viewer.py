@@ -4,16 +4,24 @@ on SQLite and PostgreSQL, and nothing decided with the old picture is kept or an
 
 from datetime import timedelta
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from api.collective.models import Person, Seat
 from api.decisions.models import Vote
 from tests.decisions.conftest import create_and_open, vote
-from tests.helpers import ADMIN, CHAIR, MEMBERS, PARTNER, token_for, unit_of_work
+from tests.helpers import ADMIN, CHAIR, MEMBERS, PARTNER, statements_run, token_for, unit_of_work
 
 
 def _body_of(client, headers, decision_id: int) -> int:
     return client.get(f"/api/v1/decisions/{decision_id}", headers=headers).json()["body_id"]
+
+
+def _end_seat(app, email: str, body_id: int) -> None:
+    """The person leaves the body: their seat ended yesterday (the membership version moves)."""
+    with unit_of_work(app) as ctx:
+        seat = ctx.session.execute(select(Seat).join(Person).where(
+            Person.email == email, Seat.body_id == body_id)).scalar_one()
+        seat.ends_on = ctx.today - timedelta(days=1)
 
 
 def _votes_of(app, decision_id: int, email: str) -> int:
@@ -26,11 +34,7 @@ def test_a_member_whose_seat_ended_since_their_last_request_cannot_vote_with_it(
     decision_id = create_and_open(client, voters[CHAIR])
     member = voters[MEMBERS[1]]
     assert client.get("/api/v1/me", headers=member).status_code == 200  # their viewer, cached with the seat
-    body_id = _body_of(client, voters[CHAIR], decision_id)
-    with unit_of_work(app) as ctx:
-        seat = ctx.session.execute(select(Seat).join(Person).where(
-            Person.email == MEMBERS[1], Seat.body_id == body_id)).scalar_one()
-        seat.ends_on = ctx.today - timedelta(days=1)
+    _end_seat(app, MEMBERS[1], _body_of(client, voters[CHAIR], decision_id))
 
     r = vote(client, member, decision_id, "yes")
     assert r.status_code == 403, r.text
@@ -70,17 +74,8 @@ def test_the_usual_vote_does_not_read_the_membership_version_on_its_own(app, cli
     first, second = create_and_open(client, voters[CHAIR]), create_and_open(client, voters[CHAIR])
     member = voters[MEMBERS[0]]
     assert vote(client, member, first, "yes").status_code == 201  # the viewer is now cached
-    statements: list[str] = []
-    engine = app.state.runtime.database.engine
-
-    def seen(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with statements_run(app.state.runtime.database.engine) as statements:
         assert vote(client, member, second, "no").status_code == 201
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
     assert any("INSERT INTO vote" in s for s in statements), statements
     assert not [s for s in statements if s.lstrip().startswith("SELECT membership_version.version")], statements
 
@@ -90,11 +85,7 @@ def test_a_member_whose_seat_ended_cannot_change_the_vote_they_cast_with_it(app,
     decision_id = create_and_open(client, voters[CHAIR])
     member = voters[MEMBERS[1]]
     assert vote(client, member, decision_id, "yes").status_code == 201
-    body_id = _body_of(client, voters[CHAIR], decision_id)
-    with unit_of_work(app) as ctx:
-        seat = ctx.session.execute(select(Seat).join(Person).where(
-            Person.email == MEMBERS[1], Seat.body_id == body_id)).scalar_one()
-        seat.ends_on = ctx.today - timedelta(days=1)
+    _end_seat(app, MEMBERS[1], _body_of(client, voters[CHAIR], decision_id))
 
     r = vote(client, member, decision_id, "no")
     assert r.status_code == 403, r.text
