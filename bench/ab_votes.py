@@ -71,6 +71,7 @@ def figures(runs: list[bv.Run]) -> dict:
             "cpu": sum(r.server_cpu for r in runs) / stored * 1000,
             "db": sum(r.db_cpu or 0.0 for r in runs) / stored * 1000,
             "errors": sum(sum(n for c, n in r.codes.items() if not 200 <= c < 300) for r in runs),
+            "exhausted": sum(r.exhausted for r in runs),
             "others": max(r.others for r in runs)}
 
 
@@ -125,6 +126,9 @@ def main() -> None:
                        f"{a['p50']:.1f} / {a['p99']:.1f} | {b['p50']:.1f} / {b['p99']:.1f} | "
                        f"{a['cpu']:.2f} ({a['db']:.2f}) | {b['cpu']:.2f} ({b['db']:.2f}) | {b['cpu'] / a['cpu']:.2f} | "
                        f"{a['errors']}/{b['errors']} | {max(a['others'], b['others']):.2f} |")
+                if a["exhausted"] or b["exhausted"]:
+                    bv.say(f"  warning: at {conns} connections a version ran out of planned votes; its figures "
+                           "are wrong: raise --decisions")
         finally:
             for side in sides:
                 side["counter"].close()
