@@ -137,11 +137,13 @@ def serve(host: str | None = None, port: int | None = None, reload: bool = False
 
     # The worker processes read their settings from the environment: they share the
     # database's admission capacity between them (`api.admission.Gate.for_database`). A
-    # RELAIS_PROCESSES set by hand (several instances behind a proxy) is left as it is.
-    if workers > 1 and not reload:
-        os.environ.setdefault("RELAIS_PROCESSES", str(workers))
-        get_settings.cache_clear()
+    # RELAIS_PROCESSES set by hand, in the environment or .env (several instances behind a
+    # proxy), is left as it is.
     settings = get_settings()
+    if workers > 1 and not reload and "processes" not in settings.model_fields_set:
+        os.environ["RELAIS_PROCESSES"] = str(workers)
+        get_settings.cache_clear()
+        settings = get_settings()
     typer.echo(f"Relais: {settings.base_url}")
     uvicorn.run("api.asgi:app", host=host or settings.host, port=port or settings.port,
                 reload=reload, proxy_headers=True, workers=None if reload else workers,

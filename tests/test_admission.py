@@ -153,6 +153,12 @@ def test_several_app_processes_share_the_database_s_admission_capacity(monkeypat
         assert result.exit_code == 0, result.output
         assert started["workers"] == 2
         assert get_settings().processes == 2  # what each worker process reads at start-up
+        # Set by hand (several instances behind a proxy): kept.
+        os.environ["RELAIS_PROCESSES"] = "4"
+        get_settings.cache_clear()
+        result = CliRunner().invoke(cli, ["serve", "--workers", "2"])
+        assert result.exit_code == 0, result.output
+        assert get_settings().processes == 4
     finally:
         os.environ.pop("RELAIS_PROCESSES", None)
         get_settings.cache_clear()

@@ -588,8 +588,9 @@ def _first_vote_cast(ctx: Context, decision: Decision, rules: GovernanceRules, b
                      locked_head: register.LockedHead | None = None) -> tuple[Decision, Vote, str]:
     """A seat's first vote is in (the returned vote is not attached to the session: later
     reads in this transaction see the row in the database): the register, then what it leads
-    to. What it leads to is worked out before the register append, so the register's head
-    (one row every writer of the collective waits for) is locked for as short as possible."""
+    to. The register's head (one row every writer of the collective waits for) was locked by
+    the vote's insert (`locked_head`); what the vote leads to is worked out from the counts
+    that insert returned, so the lock is held for little more than the event's statement."""
     follow_up = _follow_up(ctx, decision, rules, ballot.seat_person_id, counts)
     register.record_for(ctx, decision, "vote.cast", object_type=OBJECT_TYPE,
                         after=_vote_event(ballot, vote.choice, hidden, cast_by=vote.person_id,
