@@ -15,7 +15,6 @@ rounds), and B/A.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import time
@@ -64,15 +63,12 @@ def run(side: dict, driver: bv.Driver, kind: str, conns: int, duration: float) -
 
 
 def figures(runs: list[bv.Run]) -> dict:
-    stored = sum(r.stored for r in runs) or 1
-    return {"rate": sum(r.ok for r in runs) / sum(r.duration for r in runs),
-            "p50": statistics.median(r.latency_ms["p50"] for r in runs),
-            "p99": statistics.median(r.latency_ms["p99"] for r in runs),
-            "cpu": sum(r.server_cpu for r in runs) / stored * 1000,
-            "db": sum(r.db_cpu or 0.0 for r in runs) / stored * 1000,
-            "errors": sum(sum(n for c, n in r.codes.items() if not 200 <= c < 300) for r in runs),
-            "exhausted": sum(r.exhausted for r in runs),
-            "others": max(r.others for r in runs)}
+    m = bv.merged(runs)  # totals, and the median of each run's latencies
+    stored = m.stored or 1
+    return {"rate": m.rate, "p50": m.latency_ms["p50"], "p99": m.latency_ms["p99"],
+            "cpu": m.server_cpu / stored * 1000, "db": (m.db_cpu or 0.0) / stored * 1000,
+            "errors": sum(n for c, n in m.codes.items() if not 200 <= c < 300),
+            "exhausted": m.exhausted, "others": m.others}
 
 
 def main() -> None:
