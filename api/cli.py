@@ -238,6 +238,9 @@ def register_verify(anchor: str | None = typer.Option(
         signed = ("signed" if result.signed else "NOT signed yet (run `relais register seal`)")
         if result.signed and result.unsigned:
             signed += f", {result.unsigned} recent event(s) not signed yet"
+        if result.pending:
+            signed += (f", {result.pending} vote event(s) pending, linked within a second by the "
+                       "running app or by `relais register seal`")
         typer.echo(f"register OK: {result.checked} events verified, {signed}; "
                    f"head {result.head_seq}:{result.head_hash}")
         if parsed is not None:
@@ -264,7 +267,8 @@ def register_head() -> None:
 
 @register_app.command("seal")
 def register_seal() -> None:
-    """Sign the events written without the secret key (after checking their links)."""
+    """Link the pending events (votes') and sign the events written without the secret key
+    (after checking their links)."""
     from api.register.service import seal
 
     runtime = _runtime()
@@ -273,7 +277,7 @@ def register_seal() -> None:
             count = seal(ctx)
     finally:
         runtime.database.dispose()
-    typer.echo(f"{count} event(s) signed")
+    typer.echo(f"{count} event(s) linked or signed")
 
 
 @app.command()

@@ -30,6 +30,8 @@ class Registry:
     providers: dict[str, Callable[..., Any]] = field(default_factory=dict)
     # name -> fn(ctx, at): idempotent work run by the scheduler at every tick
     sweeps: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    # name -> seconds, for a sweep that runs more often than the tick, as a job of its own
+    sweep_seconds: dict[str, float] = field(default_factory=dict)
     # (order, fn(ctx, today)): demo data, run after the demo people
     demo_hooks: list[tuple[int, Callable[..., Any]]] = field(default_factory=list)
     nav: list[NavEntry] = field(default_factory=list)
@@ -63,8 +65,11 @@ class Registry:
         """Who may read register events about this object type (everyone, by default)."""
         self.readers[object_type] = fn
 
-    def add_sweep(self, name: str, fn: Callable[..., Any]) -> None:
+    def add_sweep(self, name: str, fn: Callable[..., Any], seconds: float | None = None) -> None:
+        """`fn(ctx, at)` at every scheduler tick, or every `seconds` when that is sooner."""
         self.sweeps[name] = fn
+        if seconds is not None:
+            self.sweep_seconds[name] = seconds
 
     def add_demo(self, order: int, fn: Callable[..., Any]) -> None:
         self.demo_hooks.append((order, fn))

@@ -778,10 +778,11 @@ def run_database(kind: str, code: Code, driver: Driver, args, tmp: Path) -> dict
             say(f"  warning: all {len(pairs)} planned votes were used; raise --decisions or --people")
         vote_counter.close()
         bare_counter.close()
+        linked = wait_linked(relais_url, timeout=5.0)  # by the running app's sealer
         for server in reversed(servers):
             server.stop()
         servers.clear()
-        result["checks"] = checks(label, code, relais_url, bare_url, relais_runs, bare_runs)
+        result["checks"] = [linked, *checks(label, code, relais_url, bare_url, relais_runs, bare_runs)]
         for ok, text in result["checks"]:
             say(f"  check {'ok  ' if ok else 'FAIL'} {text}")
         result["failed"] = not all(ok for ok, _ in result["checks"])
@@ -802,6 +803,19 @@ def run_database(kind: str, code: Code, driver: Driver, args, tmp: Path) -> dict
             except Exception as exc:  # noqa: BLE001 - reported
                 say(f"  could not drop database {name}: {exc}")
     return result
+
+
+def wait_linked(relais_url: str, timeout: float) -> tuple[bool, str]:
+    """Whether the running app links every pending register event (the votes') to the chain
+    within `timeout` seconds of the last vote, and how long it took."""
+    start = time.monotonic()
+    while True:
+        pending = scalar(relais_url, "SELECT count(*) FROM register_event WHERE seq IS NULL", 0)
+        waited = time.monotonic() - start
+        if not pending or waited >= timeout:
+            return (not pending, f"every vote event linked to the register's chain by the app "
+                                 f"{waited:.1f} s after the last vote (pending: {pending})")
+        time.sleep(0.2)
 
 
 def checks(label: str, code: Code, relais_url: str, bare_url: str, relais_runs: list[Run],

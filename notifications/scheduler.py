@@ -6,6 +6,8 @@ Three interval jobs (in memory; the state is the outbox, not the job store), all
   * `digest`: send the due daily digests;
   * `system`: the sweeps the areas install (`registry.add_sweep`, run by
     `notifications.sweeps.run_sweeps`): closing due decisions, marking overdue reports...
+    A sweep installed with its own `seconds` (linking the register's pending events, every
+    second) is a job of its own, `sweep:<name>`, at that interval, and also runs with the others.
 
 `coalesce=True` and `max_instances=1`: a late or slow tick runs once, never piles up.
 `misfire_grace_time` is one interval: a tick missed while the loop was busy still runs.
@@ -58,6 +60,11 @@ class Jobs:
     async def system(self) -> None:
         await asyncio.to_thread(run_sweeps, self.runtime)
 
+    def sweep(self, name: str):
+        async def run() -> None:
+            await asyncio.to_thread(run_sweeps, self.runtime, [name])
+        return run
+
     async def close(self) -> None:
         if self.pool is not None:
             await self.pool.close()
@@ -77,6 +84,11 @@ def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
                       next_run_time=first, replace_existing=True)
     scheduler.add_job(jobs.system, "interval", seconds=interval, id="system",
                       next_run_time=first, replace_existing=True)
+    for name, seconds in runtime.registry.sweep_seconds.items():
+        if seconds < interval:
+            scheduler.add_job(jobs.sweep(name), "interval", seconds=seconds, id=f"sweep:{name}",
+                              next_run_time=first, replace_existing=True,
+                              misfire_grace_time=max(1, int(seconds)))
     scheduler.relais_jobs = jobs  # type: ignore[attr-defined]
     return scheduler
 

@@ -19,11 +19,12 @@ from api.timeutil import now
 log = logging.getLogger("relais.notifications")
 
 
-def run_sweeps(runtime: Runtime) -> dict[str, str]:
-    """Run every installed sweep once, each in its own unit of work; returns
-    {name: "ok" | error}."""
+def run_sweeps(runtime: Runtime, names: list[str] | None = None) -> dict[str, str]:
+    """Run every installed sweep (or those `names`) once, each in its own unit of work;
+    returns {name: "ok" | error}."""
     outcome: dict[str, str] = {}
-    for name, fn in list(runtime.registry.sweeps.items()):
+    sweeps = runtime.registry.sweeps
+    for name, fn in [(n, sweeps[n]) for n in (names if names is not None else list(sweeps))]:
         try:
             with runtime.unit_of_work() as ctx:
                 fn(ctx, now())

@@ -525,10 +525,9 @@ def cast_vote(ctx: Context, decision_id: int, choice: str, *, seat_id: int | Non
         # Otherwise nothing is inserted and the checks below say which, as for any other ballot.
         inserted = _insert_vote(connection, _INSERT_FIRST_VOTE, {**row, **params})
         if inserted is not None:
-            vote_id, version, others, recused, first_reminder, *head = inserted  # head: its lock taken
+            vote_id, version, others, recused, first_reminder = inserted
             counts = (version, others + 1, recused, first_reminder)
-            return _first_vote_cast(ctx, decision, rules, ballot, Vote(id=vote_id, **row), hidden, counts,
-                                    register.LockedHead(*head))
+            return _first_vote_cast(ctx, decision, rules, ballot, Vote(id=vote_id, **row), hidden, counts)
     recusal_id, vote_id, given_to = connection.execute(
         _SEAT_CHECK_WITH_PROXY if titular else _SEAT_CHECK, params).one()
     if given_to is not None and _delegation_allowed(ctx, rules, decision):
@@ -552,7 +551,7 @@ def cast_vote(ctx: Context, decision_id: int, choice: str, *, seat_id: int | Non
                 register.record_for(ctx, decision, "vote.reason_changed", object_type=OBJECT_TYPE,
                                     after=_vote_event(ballot, choice, hidden, cast_by=viewer.id,
                                                       channel=channel, reason=reason),
-                                    rules_version_id=decision.rules_version_id)
+                                    rules_version_id=decision.rules_version_id, deferred=True)
             return decision, vote, "unchanged"
         if not kind.vote_change_allowed:
             raise Conflict("decision.vote_change_forbidden")
@@ -565,7 +564,7 @@ def cast_vote(ctx: Context, decision_id: int, choice: str, *, seat_id: int | Non
         register.record_for(ctx, decision, "vote.changed", object_type=OBJECT_TYPE, before=before,
                             after=_vote_event(ballot, choice, hidden, cast_by=viewer.id, channel=channel,
                                               reason=vote.reason),
-                            rules_version_id=decision.rules_version_id)
+                            rules_version_id=decision.rules_version_id, deferred=True)
         return decision, vote, "changed"
     # No savepoint: the decision is locked FOR UPDATE, so no other transaction can insert a
     # vote for this (decision, seat) between the check above and this insert; the unique
@@ -584,18 +583,18 @@ def _insert_vote(connection, statement, params: dict) -> Row | None:
 
 
 def _first_vote_cast(ctx: Context, decision: Decision, rules: GovernanceRules, ballot: Ballot,
-                     vote: Vote, hidden: bool, counts: Row | tuple | None = None,
-                     locked_head: register.LockedHead | None = None) -> tuple[Decision, Vote, str]:
+                     vote: Vote, hidden: bool, counts: Row | tuple | None = None) -> tuple[Decision, Vote, str]:
     """A seat's first vote is in (the returned vote is not attached to the session: later
     reads in this transaction see the row in the database): the register, then what it leads
-    to. The register's head (one row every writer of the collective waits for) was locked by
-    the vote's insert (`locked_head`); what the vote leads to is worked out from the counts
-    that insert returned, so the lock is held for little more than the event's statement."""
+    to, worked out from the `counts` the vote's insert returned.
+
+    The vote's event is written pending (`deferred`): votes on different decisions do not
+    queue on the register's head; a close that the vote causes links it first, in order."""
     follow_up = _follow_up(ctx, decision, rules, ballot.seat_person_id, counts)
     register.record_for(ctx, decision, "vote.cast", object_type=OBJECT_TYPE,
                         after=_vote_event(ballot, vote.choice, hidden, cast_by=vote.person_id,
                                           channel=vote.channel, reason=vote.reason),
-                        rules_version_id=decision.rules_version_id, locked_head=locked_head)
+                        rules_version_id=decision.rules_version_id, deferred=True)
     _apply(ctx, decision, rules, follow_up)
     return decision, vote, "cast"
 
@@ -678,9 +677,8 @@ def _seat_check(with_proxy: bool):
 
 def _insert_first_vote():
     """INSERT a vote ... SELECT its values WHERE the seat has no recusal, no vote and no proxy
-    given for the decision (`_seat_check`'s three reads, all empty); RETURNING its id, what
-    its follow-up needs (`_follow_up_counts`) and the register's head, locked for the vote's
-    event (`register.head_columns`). The votes are counted without this seat's: whether
+    given for the decision (`_seat_check`'s three reads, all empty); RETURNING its id and what
+    its follow-up needs (`_follow_up_counts`). The votes are counted without this seat's: whether
     a database's RETURNING sees the new row or not, that count is the same (the caller adds
     the new vote)."""
     recusal, vote, given = _seat_check(True).selected_columns
@@ -693,8 +691,8 @@ def _insert_first_vote():
     others = (select(func.count()).select_from(Vote)
               .where(Vote.decision_id == bindparam("decision_id", type_=Integer),
                      Vote.seat_id != bindparam("seat_id", type_=Integer)).scalar_subquery())
-    return register.with_locked_head(table.insert().from_select(columns, values)).returning(
-        table.c.id, version, others, recused, first_reminder, *register.head_columns())
+    return table.insert().from_select(columns, values).returning(
+        table.c.id, version, others, recused, first_reminder)
 
 
 def _follow_up_counts():

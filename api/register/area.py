@@ -1,5 +1,6 @@
-"""The register area: every transition of every workflow lands in the register; events
-appended without the signing key are sealed at every scheduler tick."""
+"""The register area: every transition of every workflow lands in the register; pending events
+(the vote path's) are linked, and events appended without the signing key signed, every
+second by the scheduler (`register_seal`)."""
 
 from api.register import routes, service
 from api.registry import Registry
@@ -8,5 +9,5 @@ from api.registry import Registry
 def install(registry: Registry) -> None:
     registry.routers += [routes.router, routes.pages]
     registry.engine.after_each(service.on_transition)
-    registry.add_sweep("register_seal", service.seal)
+    registry.add_sweep("register_seal", service.seal, seconds=1)
     registry.add_nav("nav.register", "/register")

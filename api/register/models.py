@@ -6,17 +6,23 @@ last signed event: see `api.register.service` for what each one catches."""
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db import Base, UTCDateTime
 
 
 class RegisterEvent(Base):
+    """One event. `seq`, `prev_hash` and `hash` are None while it is pending: written by the
+    vote path without the head's lock, linked to the chain a moment later (see the service)."""
+
     __tablename__ = "register_event"
+    # Finding the pending events (usually none) reads this small index, not the table.
+    __table_args__ = (Index("ix_register_event_pending", "id", postgresql_where=text("seq IS NULL"),
+                            sqlite_where=text("seq IS NULL")),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    seq: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     action: Mapped[str] = mapped_column(String(64))
@@ -29,8 +35,8 @@ class RegisterEvent(Base):
     confidential_category: Mapped[str | None] = mapped_column(String(64))
     body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"))
     rules_version_id: Mapped[int | None] = mapped_column(ForeignKey("rules_version.id"))
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
     # HMAC of (seq, hash); None only for an event appended without the key, until it is sealed.
     signature: Mapped[str | None] = mapped_column(String(64))
 

@@ -50,6 +50,7 @@ class VerifyOut(BaseModel):
     head_hash: str = service.GENESIS
     signed: bool = False
     unsigned: int = 0
+    pending: int = 0  # votes' events written since the check began, linked within a second
     anchor_ok: bool | None = None
 
 
@@ -90,12 +91,14 @@ def verify_now(ctx: Context, anchor: str | None) -> service.VerifyResult:
         parsed = service.parse_anchor(anchor)
         if parsed is None:
             raise Invalid("register.anchor_invalid", field="anchor")
+    service.seal(ctx)  # what is pending is linked first: the whole register is checked
     return service.verify(ctx.session, service.key_of(ctx), anchor=parsed)
 
 
 @router.get("/register", response_model=Page[EventOut])
 def list_events(params: Annotated[PageParams, Depends(page_params)], ctx: ViewerCtx,
                 object_type: query_line(64) = None, object_id: QueryId = None):
+    service.seal(ctx)  # a vote's event, pending for a moment, is listed in its place
     return paginate(ctx.session, visible_events(ctx, object_type, object_id), params, event_out)
 
 
@@ -115,6 +118,7 @@ def verify(ctx: ViewerCtx, anchor: str | None = Query(None, max_length=100,
 @pages.get("/register")
 def register_page(request: Request, ctx: PageCtx, page: int = Query(1, ge=1, le=100_000),
                   object_type: query_line(64) = None):
+    service.seal(ctx)  # a vote's event, pending for a moment, is listed in its place
     data = paginate(ctx.session, visible_events(ctx, object_type or None),
                     PageParams(page=page, per_page=50))
     seq, digest = service.head(ctx)

@@ -1,8 +1,20 @@
 """Appending to the register, signing it, and verifying its chain.
 
 Every event carries the hash of the previous one; the hash covers every field that a reader
-sees, so editing, inserting or deleting a row breaks the chain at that point. Appends happen
-in the caller's transaction: the change and its event commit together (`_append`).
+sees, so editing, inserting or deleting a row breaks the chain at that point. An event is
+always written in the caller's transaction: the change and its event commit together.
+
+Most events are linked to the chain at once (`_append`, which locks the head row until the
+caller commits). The vote path's events are not: a burst of votes on many decisions would all
+queue on that one row. They are written *pending* (no sequence number, no hash yet;
+`record(..., deferred=True)`) and linked in order of their ids by whoever next holds the
+head's lock: the next linked append (which links every pending event it can see before its
+own, so a vote comes before the close it caused), the `register_seal` sweep (every second), or
+a reader of the register (`seal`, before the page, the API, `verify` and the anchors read
+it). A pending event is therefore linked at most about a second after its commit; one whose
+transaction rolled back never existed, so the chain has no gaps. Until it is linked, a pending
+event is covered by nothing but the database's own guarantees: `verify` counts it (`pending`)
+and the register's page says so.
 
 A hash chain alone does not stop someone with write access to the database: they can delete
 the last events and move the head back, or edit an event and recompute every later hash and
@@ -30,9 +42,9 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
 from api.register.models import RegisterEvent, RegisterHead
@@ -103,10 +115,13 @@ def _jsonable(value: Any) -> Any:
     return None if value is None else json.loads(json.dumps(value, default=str))
 
 
-# --- appending ------------------------------------------------------------------------------
+# --- appending ---------------------------------------------------------------------------------
 
-_LOCK_HEAD = (select(RegisterHead.seq, RegisterHead.hash, RegisterHead.signed_seq)
-              .where(RegisterHead.id == 1).with_for_update())
+_PENDING = RegisterEvent.seq.is_(None)
+# The head, locked, and whether pending events wait to be linked before the next one.
+_LOCK_HEAD = (select(RegisterHead.seq, RegisterHead.hash, RegisterHead.signed_seq,
+                     exists().where(_PENDING).label("pending"))
+              .where(RegisterHead.id == 1).with_for_update(of=RegisterHead))
 # The columns an event is written with (its id comes from the database).
 _EVENT_COLUMNS = [c.key for c in RegisterEvent.__table__.columns if c.key != "id"]
 _INSERT_EVENT = RegisterEvent.__table__.insert()
@@ -121,47 +136,19 @@ _INSERT_SIGNED_EVENT_MOVING_HEAD = _INSERT_EVENT.add_cte(
     .cte("moved_head"))
 
 
-# For a hot path that writes and then appends (a vote): its own statement takes the head's
-# lock and reads the head on its way (`head_columns`), and passes that row to `record_for`
-# (`locked_head`): a round trip fewer, the lock taken no earlier than that write.
-_LOCKED_HEAD = _LOCK_HEAD.cte("locked_head")
-
-
-class LockedHead(NamedTuple):
-    """The head as read by the caller's statement (`head_columns`); all None if there is none."""
-
-    seq: int | None
-    hash: str | None
-    signed_seq: int | None
-
-
-def head_columns() -> list:
-    """(seq, hash, signed_seq) of the head, locked: columns for the caller's statement (as
-    scalar subqueries of one locking WITH; SQLite takes no row locks, its writers queue)."""
-    return [select(column).scalar_subquery() for column in _LOCKED_HEAD.c]
-
-
-def with_locked_head(statement):
-    """`statement` (a SELECT, an INSERT) with the WITH that `head_columns` refer to."""
-    return statement.add_cte(_LOCKED_HEAD)
-
-
-def _append(session: Session, event: RegisterEvent, key: bytes | None,
-            locked_head: LockedHead | None = None) -> RegisterEvent:
+def _append(session: Session, event: RegisterEvent, key: bytes | None) -> RegisterEvent:
     """Link `event` to the chain's head, hash and sign it, and move the head: in the caller's
     transaction, the head row locked until it commits (which serialises appends).
 
-    Every write of the collective comes through here, so the usual case is written with three
+    Most writes of the collective come through here, so the usual case is written with three
     plain statements (read the head FOR UPDATE, insert the event, move the head; the last two
-    are one on PostgreSQL, and the first is the caller's own when it passes `locked_head`)
-    rather than through the ORM's unit of work, which cost more than the statements themselves. The
-    returned event is not attached to the session. The first append, and an append after
-    events written without the key (which it signs first), take the slower ORM path."""
+    are one on PostgreSQL) rather than through the ORM's unit of work, which cost more than
+    the statements themselves. The returned event is not attached to the session. The first
+    append, and an append after pending events or events written without the key (which it
+    links and signs first), take the slower ORM path."""
     session.flush()  # what the event refers to is written first (nothing to do, usually)
-    row = locked_head if locked_head is not None else session.connection().execute(_LOCK_HEAD).first()
-    if row is not None and row.seq is None:
-        row = None  # no head yet (the caller's statement found none)
-    if row is None or (key is not None and (row.signed_seq or 0) != row.seq):
+    row = session.connection().execute(_LOCK_HEAD).first()
+    if row is None or row.pending or (key is not None and (row.signed_seq or 0) != row.seq):
         return _append_sealing(session, event, key)
     event.seq, event.prev_hash = row.seq + 1, row.hash
     event.hash = compute_hash(event)
@@ -182,26 +169,40 @@ def _append(session: Session, event: RegisterEvent, key: bytes | None,
 
 
 def _append_sealing(session: Session, event: RegisterEvent, key: bytes | None) -> RegisterEvent:
-    """The ORM path of `_append`: creates the head on the first append and signs an unsigned
-    tail before linking the new event (the head row is already locked by the caller)."""
+    """The ORM path of `_append`: creates the head on the first append, signs an unsigned
+    tail and links the pending events before linking the new event."""
+    head = _locked_head(session, create=True)
+    _settle(session, head, key)
+    event.seq, event.prev_hash = head.seq + 1, head.hash
+    event.hash = compute_hash(event)
+    if key is not None:
+        event.signature = sign_event(key, event.seq, event.hash)
+        if (head.signed_seq or 0) == head.seq:
+            head.signed_seq, head.signature = event.seq, sign_head(key, event.seq, event.hash)
+    head.seq, head.hash = event.seq, event.hash
+    session.add(event)
+    session.flush()
+    return event
+
+
+def _locked_head(session: Session, create: bool = False) -> RegisterHead | None:
+    """The head row, locked until the caller's transaction ends (created if asked)."""
     head = session.execute(
         select(RegisterHead).where(RegisterHead.id == 1).with_for_update()
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
-    if head is None:
+    if head is None and create:
         head = RegisterHead(id=1, seq=0, hash=GENESIS, signed_seq=0)
         session.add(head)
         session.flush()
-    event.seq, event.prev_hash = head.seq + 1, head.hash
-    event.hash = compute_hash(event)
-    if key is not None:
-        if (head.signed_seq or 0) != head.seq:
-            _seal_tail(session, head, key)
-        event.signature = sign_event(key, event.seq, event.hash)
-        head.signed_seq, head.signature = event.seq, sign_head(key, event.seq, event.hash)
-    head.seq, head.hash = event.seq, event.hash
-    session.add(event)
+    return head
+
+
+def _append_pending(session: Session, event: RegisterEvent) -> RegisterEvent:
+    """Write `event` pending: no sequence number, hash or signature yet, and no lock on the
+    head (see the module's note). One plain INSERT; the event is not attached to the session."""
     session.flush()
+    session.connection().execute(_INSERT_EVENT, {name: getattr(event, name) for name in _EVENT_COLUMNS})
     return event
 
 
@@ -219,12 +220,13 @@ def record(
     rules_version_id: int | None = None,
     at: datetime | None = None,
     key: bytes | None = None,
-    locked_head: LockedHead | None = None,
+    deferred: bool = False,
 ) -> RegisterEvent:
     """Append one event in the current transaction (locks the chain's head row).
 
     `key` (`key_of(ctx)`) signs it at once; without it the event is signed by the next keyed
-    append or the `register_seal` sweep."""
+    append or the `register_seal` sweep. `deferred`: written pending, linked and signed a
+    moment later (see the module's note); for the vote path only."""
     event = RegisterEvent(
         occurred_at=as_utc(at or now()),
         actor_id=actor_id,
@@ -237,7 +239,9 @@ def record(
         body_id=body_id,
         rules_version_id=rules_version_id,
     )
-    return _append(session, event, key, locked_head)
+    if deferred:
+        return _append_pending(session, event)
+    return _append(session, event, key)
 
 
 def scope_of(obj: Any) -> Scope:
@@ -254,18 +258,17 @@ def narrowest(*scopes: Scope) -> Scope:
 def record_for(ctx: Any, obj: Any, action: str, *, object_type: str, before: dict | None = None,
                after: dict | None = None, actor_id: int | None | bool = True,
                rules_version_id: int | None = None, scope: Scope | None = None,
-               locked_head: LockedHead | None = None) -> RegisterEvent:
+               deferred: bool = False) -> RegisterEvent:
     """Append a signed event about `obj`, its visibility taken from the object itself (or
     `scope`, when the event must stay as confidential as the object was before a change).
 
     `actor_id=True` (the default) means the person of the unit of work (`ctx.actor_id`).
-    `locked_head`: the (seq, hash, signed_seq) row that the caller's own statement read
-    with `head_columns`, in this transaction (the head then needs no statement of its own)."""
+    `deferred`: written pending, without the head's lock (the vote path; `record`)."""
     category, body_id = scope if scope is not None else scope_of(obj)
     return record(ctx.session, action=action, object_type=object_type, object_id=obj.id,
                   actor_id=ctx.actor_id if actor_id is True else actor_id, before=before,
                   after=after, confidential_category=category, body_id=body_id,
-                  rules_version_id=rules_version_id, key=key_of(ctx), locked_head=locked_head)
+                  rules_version_id=rules_version_id, key=key_of(ctx), deferred=deferred)
 
 
 def on_transition(ctx: Any, fired: Any) -> None:
@@ -285,7 +288,35 @@ def _is_scalar(value: Any) -> bool:
     return isinstance(value, str | int | float | bool) or value is None
 
 
-# --- sealing: signing what was appended without the key ----------------------------------------
+# --- sealing: linking pending events, signing what was appended without the key --------------
+
+def _settle(session: Session, head: RegisterHead, key: bytes | None) -> int:
+    """With the head locked: sign the unsigned tail (with `key`), then link (and sign) the
+    pending events in order of their ids. Returns how many events it signed or linked."""
+    done = _seal_tail(session, head, key) if key is not None and (head.signed_seq or 0) != head.seq else 0
+    return done + _link_pending(session, head, key)
+
+
+def _link_pending(session: Session, head: RegisterHead, key: bytes | None) -> int:
+    """Give each pending event the chain's next sequence number, link, hash and (with `key`)
+    sign it, and move the head past them. Pending events of transactions not yet committed are
+    not seen here; the next one links them."""
+    events = session.execute(select(RegisterEvent).where(_PENDING).order_by(RegisterEvent.id)
+                             .execution_options(populate_existing=True)).scalars().all()
+    signing = key is not None and (head.signed_seq or 0) == head.seq
+    for event in events:
+        event.seq, event.prev_hash = head.seq + 1, head.hash
+        event.hash = compute_hash(event)
+        if signing:
+            event.signature = sign_event(key, event.seq, event.hash)
+        head.seq, head.hash = event.seq, event.hash
+    if events and signing:
+        head.signed_seq, head.signature = head.seq, sign_head(key, head.seq, head.hash)
+    session.flush()
+    for event in events:  # the caller's session keeps only what it loaded itself
+        session.expunge(event)
+    return len(events)
+
 
 def _seal_tail(session: Session, head: RegisterHead, key: bytes) -> int:
     """Sign the events after the last signed one, once their links and hashes check out (a
@@ -312,22 +343,31 @@ def _seal_tail(session: Session, head: RegisterHead, key: bytes) -> int:
     return len(events)
 
 
+_TO_SETTLE = select(RegisterHead.seq, RegisterHead.signed_seq, exists().where(_PENDING).label("pending")) \
+    .where(RegisterHead.id == 1)
+
+
 def seal(ctx: Any, at: datetime | None = None) -> int:
-    """Sign the events appended without the key (the `register_seal` sweep, `relais init`);
-    returns how many. Locks the head only when there is something to sign."""
+    """Link the pending events and sign the events appended without the key; returns how
+    many. Run by the `register_seal` sweep, `relais init`, and every reader of the register
+    before it reads (its page, the API, `verify`, `head`), so a reader sees every committed
+    event in the chain. Locks the head only when there is something to do."""
     session = ctx.session
-    current = session.execute(select(RegisterHead.seq, RegisterHead.signed_seq)
-                              .where(RegisterHead.id == 1)).first()
-    if current is None or current.seq == (current.signed_seq or 0):
+    current = session.connection().execute(_TO_SETTLE).first()
+    if current is None:
+        pending = session.execute(select(exists().where(_PENDING))).scalar()
+        if not pending:
+            return 0
+    elif current.seq == (current.signed_seq or 0) and not current.pending:
         return 0
-    head = session.execute(select(RegisterHead).where(RegisterHead.id == 1).with_for_update()
-                           .execution_options(populate_existing=True)).scalar_one()
-    return _seal_tail(session, head, key_of(ctx))
+    return _settle(session, _locked_head(session, create=True), key_of(ctx))
 
 
 def head(ctx: Any) -> tuple[int, str]:
-    """(sequence number, hash) of the register's last event: the anchor printed in outcome
-    emails, minutes and packets. (0, GENESIS) for an empty register."""
+    """(sequence number, hash) of the register's last event, pending events linked first:
+    the anchor printed in outcome emails, minutes and packets. (0, GENESIS) for an empty
+    register."""
+    seal(ctx)
     row = ctx.session.execute(select(RegisterHead.seq, RegisterHead.hash).where(RegisterHead.id == 1)).first()
     return (row.seq, row.hash) if row is not None else (0, GENESIS)
 
@@ -370,6 +410,7 @@ class VerifyResult:
     head_hash: str = GENESIS
     signed: bool = False  # signatures were checked and the register's head is signed
     unsigned: int = 0  # events at the end not signed yet (appended without the key)
+    pending: int = 0  # events written but not linked to the chain yet (see the module's note)
     anchor_ok: bool | None = None
 
 
@@ -423,7 +464,8 @@ def verify(session: Session, key: bytes | None = None, anchor: tuple[int, str] |
                                .execution_options(populate_existing=True)).scalar_one_or_none()
     if head_row is not None and (head_row.seq != checked or head_row.hash != prev):
         return _fail("truncated", checked + 1 if head_row.seq > checked else checked, checked)
-    result = VerifyResult(True, checked, head_seq=checked, head_hash=prev)
+    result = VerifyResult(True, checked, head_seq=checked, head_hash=prev,
+                          pending=session.execute(select(func.count()).select_from(RegisterEvent).where(_PENDING)).scalar_one())
     if key is not None and checked:
         signed_seq = (head_row.signed_seq or 0) if head_row is not None else 0
         head_signature = head_row.signature if head_row is not None else None

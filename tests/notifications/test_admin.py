@@ -82,9 +82,11 @@ def test_the_web_app_starts_the_scheduler_with_idempotent_interval_jobs(database
     with TestClient(app) as client:
         assert client.get("/healthz").json()["scheduler"] == "running"
         jobs = {job.id: job for job in app.state.scheduler.get_jobs()}
-        assert set(jobs) == {"deliver", "digest", "system"}
+        assert set(jobs) == {"deliver", "digest", "system", "sweep:register_seal"}
         for job in jobs.values():
             assert job.coalesce is True and job.max_instances == 1 and job.misfire_grace_time
+        # a vote's register event is linked to the chain within about a second
+        assert jobs["sweep:register_seal"].trigger.interval.total_seconds() == 1
 
 
 def test_relais_worker_runs_the_same_jobs_and_stops_cleanly(database, db_url, configure, clock, people,

@@ -23,7 +23,8 @@ KEY = register.signing_key(make_settings("sqlite://").secret_key)
 @pytest.fixture
 def signed(runtime, client):
     """The demo collective's register, sealed as `relais init` and the sweep do, then a few
-    decisions drafted and voted through the API (signed as they are appended)."""
+    decisions drafted and voted through the API (signed as they are appended; the votes'
+    events, written pending, linked and signed by the sweep as the app does every second)."""
     with unit_of_work(runtime) as ctx:
         register.seal(ctx)
     chair = token_for(client, CHAIR)
@@ -36,6 +37,8 @@ def signed(runtime, client):
         for email in (CHAIR, MEMBERS[0]):
             assert client.post(f"/api/v1/decisions/{r.json()['id']}/votes", json={"choice": "yes"},
                                headers=token_for(client, email)).status_code == 201
+    with unit_of_work(runtime) as ctx:
+        assert register.seal(ctx) > 0  # the votes' events
     with runtime.database.session() as session:
         assert register.verify(session, KEY).signed
         return session.execute(select(func.max(RegisterEvent.seq))).scalar_one()
