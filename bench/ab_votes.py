@@ -45,6 +45,7 @@ def setup(name: str, kind: str, code: bv.Code, args, tmp: Path) -> dict:
     tokens = vote_seed.fetch_tokens(call, directory.emails, parallel=4)
     decisions = vote_seed.open_decisions(call, directory, tokens, args.decisions, kind=args.kind, parallel=4)
     pairs = vote_seed.plan_pairs(directory, decisions, active=0)
+    bv.deliver_backlog(url)  # the invitations, as bench_votes does
     tokens_file, pairs_file = tmp / f"{name}_tokens.txt", tmp / f"{name}_pairs.txt"
     tokens_file.write_text("\n".join(tokens) + "\n")
     pairs_file.write_text("".join(f"{d} {p}\n" for d, p, _ in pairs))
