@@ -370,16 +370,17 @@ def scalar(url: str, sql: str, default=None):
 
 
 def deliver_backlog(url: str) -> int:
-    """Mark the outbox's due rows as kept in the local mailbox, as the scheduler would have done
-    long before the vote: opening 180 decisions at once queues some 50 000 invitations, and
-    rendering them would otherwise run beside the measured votes. Returns how many."""
+    """Mark the decisions' invitations as kept in the local mailbox, as the scheduler would have
+    done long before the vote: opening 180 decisions at once queues some 50 000 of them, and
+    rendering them would otherwise run beside the measured votes. Returns how many. (Only the
+    invitations: the reminders planned for later stay as they are, or the sweep plans them again.)"""
     from sqlalchemy import create_engine, text
 
     engine = create_engine(url)
     try:
         with engine.begin() as conn:
-            return conn.execute(text("UPDATE outbox_message SET status = 'local' "
-                                     "WHERE status IN ('planned', 'sending')")).rowcount
+            return conn.execute(text("UPDATE outbox_message SET status = 'local' WHERE kind = "
+                                     "'decision_invitation' AND status IN ('planned', 'sending')")).rowcount
     finally:
         engine.dispose()
 
