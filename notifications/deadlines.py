@@ -5,6 +5,8 @@ here) and, in the unit of work that changes the item:
   * calls `upsert_deadline(ctx, deadline)` whenever the item is created, its date moves, its
     people change (for example a voter has voted and leaves `recipient_ids`), so future
     reminders are (re)planned and stale ones cancelled;
+  * may call `drop_recipients(ctx, kind, object_type, object_id, person_ids)` instead, when
+    the only change is that these people left the list (cheaper than replanning everyone);
   * calls `cancel_deadline(ctx, kind, object_type, object_id)` when the item no longer needs
     reminders (decision closed, report submitted, task done, meeting cancelled);
   * installs a provider `fn(ctx, start, end) -> list[Deadline]` in its `area.py`
@@ -24,8 +26,8 @@ from api.context import Context
 from notifications import planner
 from notifications.deadline import Deadline
 
-__all__ = ["Deadline", "Provider", "cancel_deadline", "deadlines_between", "details", "resync",
-           "upsert_deadline"]
+__all__ = ["Deadline", "Provider", "cancel_deadline", "deadlines_between", "details", "drop_recipients",
+           "resync", "upsert_deadline"]
 
 Provider = Callable[[Context, datetime, datetime], Iterable[Deadline]]
 
@@ -73,6 +75,11 @@ def deadlines_between(ctx: Context, start: datetime, end: datetime,
 def upsert_deadline(ctx: Context, deadline: Deadline) -> None:
     """(Re)plan the reminders of this deadline, in the caller's unit of work."""
     planner.plan_deadline(ctx, deadline)
+
+
+def drop_recipients(ctx: Context, kind: str, object_type: str, object_id: int, person_ids: set[int]) -> None:
+    """Cancel the future reminders of this item for these people only, in the caller's unit of work."""
+    planner.drop_recipients(ctx, kind, object_type, object_id, person_ids)
 
 
 def cancel_deadline(ctx: Context, kind: str, object_type: str, object_id: int) -> None:

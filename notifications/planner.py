@@ -288,6 +288,21 @@ def _row(deadline: Deadline, due_at: datetime, offset: int, person: Person, send
                 language=person.language or "fr", created_at=now(), **_snapshot(deadline))
 
 
+def drop_recipients(ctx: Context, kind: str, object_type: str, object_id: int, person_ids: set[int]) -> int:
+    """Cancel the planned reminders of this item for these people only (they have done what
+    was asked: voted, say); what `plan_deadline` would do if only they had left the list."""
+    if not person_ids:
+        return 0
+    result = ctx.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.kind == kind, OutboxMessage.object_type == object_type,
+               OutboxMessage.object_id == object_id, OutboxMessage.status == Status.planned,
+               OutboxMessage.recipient_id.in_(sorted(person_ids)))
+        .values(status=Status.cancelled, last_error="replanned")
+    )
+    return result.rowcount or 0
+
+
 def cancel(ctx: Context, kind: str, object_type: str, object_id: int) -> int:
     """Cancel the planned (not yet sent) reminders of this item."""
     result = ctx.session.execute(
