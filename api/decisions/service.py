@@ -871,7 +871,9 @@ def _after_sweep(ctx: Context, decision: Decision, rules: GovernanceRules) -> bo
     if last is not None and last[0] == basis and last[1] == (voted, recused):
         return False
     seats = voting_seats(ctx, decision.body_id)
-    if last is not None and last[0] == basis:
+    # Seats only ever join the voted or recused (a recusal withdraws a vote, nothing removes a
+    # recusal): then only people leave the list. Anything else, and everyone is replanned.
+    if last is not None and last[0] == basis and recused >= last[1][1] and voted + recused >= sum(last[1]):
         done = _done_seats(ctx, decision)
         waiting = {s.person_id for s in seats if s.id not in done}
         drop_recipients(ctx, DEADLINE_KIND, OBJECT_TYPE, decision.id,
