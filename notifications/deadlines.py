@@ -5,8 +5,9 @@ here) and, in the unit of work that changes the item:
   * calls `upsert_deadline(ctx, deadline)` whenever the item is created, its date moves, its
     people change (for example a voter has voted and leaves `recipient_ids`), so future
     reminders are (re)planned and stale ones cancelled;
-  * may call `drop_recipients(ctx, kind, object_type, object_id, person_ids)` instead, when
-    the only change is that these people left the list (cheaper than replanning everyone);
+  * may call `drop_recipients(ctx, kind, object_type, object_ids, still_expected)` instead,
+    when the only change is that people left the lists (cheaper than replanning everyone;
+    `still_expected` selects the people still expected for the item `ITEM_ID`);
   * calls `cancel_deadline(ctx, kind, object_type, object_id)` when the item no longer needs
     reminders (decision closed, report submitted, task done, meeting cancelled);
   * installs a provider `fn(ctx, start, end) -> list[Deadline]` in its `area.py`
@@ -22,11 +23,14 @@ Imports go one way: this module -> `planner` -> `deadline`; nothing imports this
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
+from sqlalchemy import Select
+
 from api.context import Context
 from notifications import planner
 from notifications.deadline import Deadline
+from notifications.planner import ITEM_ID
 
-__all__ = ["Deadline", "Provider", "cancel_deadline", "deadlines_between", "details", "drop_recipients",
+__all__ = ["ITEM_ID", "Deadline", "Provider", "cancel_deadline", "deadlines_between", "details", "drop_recipients",
            "resync", "upsert_deadline"]
 
 Provider = Callable[[Context, datetime, datetime], Iterable[Deadline]]
@@ -77,9 +81,12 @@ def upsert_deadline(ctx: Context, deadline: Deadline) -> None:
     planner.plan_deadline(ctx, deadline)
 
 
-def drop_recipients(ctx: Context, kind: str, object_type: str, object_id: int, person_ids: set[int]) -> None:
-    """Cancel the future reminders of this item for these people only, in the caller's unit of work."""
-    planner.drop_recipients(ctx, kind, object_type, object_id, person_ids)
+def drop_recipients(ctx: Context, kind: str, object_type: str, object_ids: Iterable[int],
+                    still_expected: Select) -> None:
+    """Cancel the future reminders of these items for the recipients no longer expected (a
+    SELECT of person ids for the item `ITEM_ID`; see `planner.drop_recipients`), in the
+    caller's unit of work."""
+    planner.drop_recipients(ctx, kind, object_type, object_ids, still_expected)
 
 
 def cancel_deadline(ctx: Context, kind: str, object_type: str, object_id: int) -> None:

@@ -30,11 +30,12 @@ new scope so that no list shows their titles any more.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import Integer, Select, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from api.collective.models import Body, Person
@@ -288,19 +289,28 @@ def _row(deadline: Deadline, due_at: datetime, offset: int, person: Person, send
                 language=person.language or "fr", created_at=now(), **_snapshot(deadline))
 
 
-def drop_recipients(ctx: Context, kind: str, object_type: str, object_id: int, person_ids: set[int]) -> int:
-    """Cancel the planned reminders of this item for these people only (they have done what
-    was asked: voted, say); what `plan_deadline` would do if only they had left the list."""
-    if not person_ids:
-        return 0
-    result = ctx.session.execute(
+# In `drop_recipients`' `still_expected`: the id of the item whose reminders are being looked at.
+ITEM_ID = bindparam("item_id", type_=Integer)
+
+
+def drop_recipients(ctx: Context, kind: str, object_type: str, object_ids: Iterable[int],
+                    still_expected: Select) -> None:
+    """Cancel the planned reminders of these items for every recipient no longer expected
+    (they have done what was asked: voted, say); what `plan_deadline` would do if only they had
+    left the lists. `still_expected`: a SELECT of the ids of the people still expected for
+    the item whose id is `ITEM_ID`. One statement, run for every item in one round trip: the
+    sweep runs it over every open vote at once (about a millisecond of the database's time
+    per item when nobody is to be dropped)."""
+    params = [{"item_id": object_id} for object_id in sorted(object_ids)]  # one locking order
+    if not params:
+        return
+    ctx.session.connection().execute(
         update(OutboxMessage)
         .where(OutboxMessage.kind == kind, OutboxMessage.object_type == object_type,
-               OutboxMessage.object_id == object_id, OutboxMessage.status == Status.planned,
-               OutboxMessage.recipient_id.in_(sorted(person_ids)))
-        .values(status=Status.cancelled, last_error="replanned")
-    )
-    return result.rowcount or 0
+               OutboxMessage.object_id == ITEM_ID, OutboxMessage.status == Status.planned,
+               OutboxMessage.recipient_id.not_in(still_expected))
+        .values(status=Status.cancelled, last_error="replanned"),
+        params)
 
 
 def cancel(ctx: Context, kind: str, object_type: str, object_id: int) -> int:

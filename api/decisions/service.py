@@ -45,7 +45,7 @@ from api.register import service as register
 from api.rules.schema import DecisionKindRules, GovernanceRules, WorkflowRules
 from api.timeutil import as_utc, from_local, now
 from api.viewers import VERSION_COLUMN
-from notifications.deadlines import Deadline, cancel_deadline, drop_recipients, upsert_deadline
+from notifications.deadlines import ITEM_ID, Deadline, cancel_deadline, drop_recipients, upsert_deadline
 from notifications.models import OutboxMessage, Status
 from workflows.engine import Fired
 
@@ -716,10 +716,34 @@ def _current_voting_seats():
     return select(VERSION_COLUMN, current)
 
 
+def _open_decisions():
+    """The open decisions, soonest closing first, with what the sweep decides from (`_sweep_step`):
+    the membership version and the counts of votes and recusals, in one statement."""
+    voted = select(func.count()).select_from(Vote).where(Vote.decision_id == Decision.id).scalar_subquery()
+    recused = select(func.count()).select_from(Recusal).where(Recusal.decision_id == Decision.id).scalar_subquery()
+    return (select(Decision.id, Decision.kind, Decision.workflow, Decision.state, Decision.closes_at,
+                   Decision.title, Decision.confidential_category, Decision.body_id, Decision.rules_version_id,
+                   VERSION_COLUMN.label("version"), voted.label("voted"), recused.label("recused"))
+            .where(opened_not_closed()).order_by(Decision.closes_at, Decision.id))
+
+
+def _still_to_vote(today):
+    """SQL: the people still expected to vote on the decision `ITEM_ID` (the reminders' own
+    parameter): they hold a current voting seat of its body that has neither voted nor
+    recused. Plain NOT IN subqueries, each read once per decision (correlated EXISTS led
+    PostgreSQL to plans that took seconds)."""
+    body = select(Decision.body_id).where(Decision.id == ITEM_ID).scalar_subquery()
+    return select(Seat.person_id).where(
+        _voting(body, today),
+        Seat.id.not_in(select(Vote.seat_id).where(Vote.decision_id == ITEM_ID)),
+        Seat.id.not_in(select(Recusal.seat_id).where(Recusal.decision_id == ITEM_ID)))
+
+
 _SEAT_CHECK, _SEAT_CHECK_WITH_PROXY = _seat_check(False), _seat_check(True)
 _INSERT_VOTE = Vote.__table__.insert().returning(Vote.__table__.c.id)
 _INSERT_FIRST_VOTE = _insert_first_vote()
 _FOLLOW_UP, _CURRENT_VOTING_SEATS = _follow_up_counts(), _current_voting_seats()
+_OPEN_DECISIONS = _open_decisions()
 
 
 def _apply(ctx: Context, decision: Decision, rules: GovernanceRules, follow_up: str | None) -> bool:
@@ -810,18 +834,18 @@ def close_decision(ctx: Context, decision: Decision, rules: GovernanceRules) -> 
 
 def close_due_decisions(runtime: Runtime, at: datetime | None = None) -> list[int]:
     """Close every open decision whose time has come, or whose eligible seats have all voted;
-    refresh the reminders of those that stay open. Returns the ids closed.
+    keep the reminders of those that stay open right. Returns the ids closed.
 
-    Runs its own units of work: one to list the open decisions, then one per decision
-    (`close_one_in_own_transaction`), each locked and re-checked before closing, so it is
-    safe to run twice or from several workers.
+    One unit of work lists the open decisions with their counts and deals at once with those
+    where only votes or recusals came in since this process last planned their reminders
+    (`_sweep_reminders`). Every other one (due, possibly complete, new to this process, or
+    changed otherwise) gets a unit of work of its own (`close_one_in_own_transaction`), locked
+    and re-checked before closing, so the sweep is safe to run twice or from several workers.
     """
     at = at or now()
     with runtime.unit_of_work() as ctx:
-        ids = list(ctx.session.execute(select(Decision.id).where(opened_not_closed())
-                                       .order_by(Decision.closes_at)).scalars())
-    return [decision_id for decision_id in ids
-            if close_one_in_own_transaction(runtime, decision_id, at)]
+        ids = _sweep_reminders(ctx, ctx.session.execute(_OPEN_DECISIONS).all(), at)
+    return [decision_id for decision_id in ids if close_one_in_own_transaction(runtime, decision_id, at)]
 
 
 def close_one_in_own_transaction(runtime: Runtime, decision_id: int, at: datetime) -> bool:
@@ -847,39 +871,80 @@ def close_one_in_own_transaction(runtime: Runtime, decision_id: int, at: datetim
         return _after_sweep(own, decision, rules)
 
 
-def _after_sweep(ctx: Context, decision: Decision, rules: GovernanceRules) -> bool:
-    """The sweep's pass over an open decision that is not due: closes it once every eligible
-    seat has voted; otherwise takes those who voted or recused since off its reminders.
+# Replanning every open decision's reminders at every pass took a quarter of the server's time
+# during a burst of votes (180 open decisions of 300 voters), and looking at each in a unit of
+# work of its own still took a sixth. So each process remembers what it last planned a
+# decision's reminders from (`_reminder_basis`, and the votes and recusals), under this key.
+_PLANNED = "reminders_planned"
+SKIP, DROP, OWN = "skip", "drop", "own"
 
-    Replanning every open decision's reminders at every tick took a quarter of the server's
-    time during a burst of votes (180 open decisions of 300 voters). So each process keeps what
-    it last planned a decision's reminders from (seats, closing time, title, confidentiality,
-    rules in force, day; and the votes and recusals): when nothing changed it does nothing,
-    when only votes or recusals did it cancels the reminders of the people who have no seat
-    left to vote with (`drop_recipients`), and otherwise it replans them all. What this does
-    not track (a changed preference, say) the calendar's resync plans."""
+
+def _reminder_basis(ctx: Context, decision: Decision | Row) -> tuple:
+    """What a decision's reminders are planned from, votes aside: closing time, title,
+    confidentiality, body, the rules in force and the day (seats: the membership version)."""
+    return (as_utc(decision.closes_at) if decision.closes_at else None, decision.title,
+            decision.confidential_category, decision.body_id, ctx.rules_version_id, ctx.today)
+
+
+def _sweep_step(ctx: Context, row: Row, at: datetime) -> str:
+    """What the sweep does with an open decision (a `_OPEN_DECISIONS` row): SKIP when nothing
+    changed since its reminders were planned; DROP when only votes or recusals came in (seats
+    only ever join the voted or recused: a recusal withdraws a vote, nothing removes a
+    recusal), so only people leave the list; OWN for a closer look in a unit of work of its
+    own: it is due, it may be complete, or anything else changed."""
+    if row.closes_at is not None and row.closes_at <= at:
+        return OWN
+    viewers = ctx.runtime.viewers
+    last = viewers.derived((_PLANNED, row.id), row.version)
+    if last is None or last[0] != _reminder_basis(ctx, row):
+        return OWN
+    voted, recused = last[1]
+    if (row.voted, row.recused) == (voted, recused):
+        return SKIP
+    if row.recused < recused or row.voted + row.recused < voted + recused:
+        return OWN
+    rules = ctx.rules_of_version(row.rules_version_id)
+    kind = rules.decision_kinds.get(row.kind)
+    current = viewers.derived(("current_voting_seats", row.body_id, ctx.today), row.version)
+    if kind is None or current is None or not is_voting(rules, row) or (
+            kind.close_when_all_voted and row.voted + row.recused >= current):
+        return OWN
+    return DROP
+
+
+def _sweep_reminders(ctx: Context, rows: list[Row], at: datetime) -> list[int]:
+    """Takes the voters off the reminders of every DROP decision in one statement; returns the
+    ids of the OWN ones, in order (see `_sweep_step`)."""
+    steps = [(row, _sweep_step(ctx, row, at)) for row in rows]
+    dropped = [row for row, step in steps if step == DROP]
+    if dropped:
+        drop_recipients(ctx, DEADLINE_KIND, OBJECT_TYPE, [row.id for row in dropped], _still_to_vote(ctx.today))
+        planned = [((_PLANNED, row.id), row.version, (_reminder_basis(ctx, row), (row.voted, row.recused)))
+                   for row in dropped]
+        viewers = ctx.runtime.viewers
+        ctx.after_commit(lambda: [viewers.keep(*memo) for memo in planned])
+    return [row.id for row, step in steps if step == OWN]
+
+
+def _after_sweep(ctx: Context, decision: Decision, rules: GovernanceRules) -> bool:
+    """The sweep's closer look at an open decision that is not due: closes it once every
+    eligible seat has voted; otherwise takes those who voted or recused since off its
+    reminders, or replans them all when more than votes changed (see `_sweep_step`). What
+    this does not track (a changed preference, say) the calendar's resync plans."""
     counts = ctx.session.connection().execute(_FOLLOW_UP, {"decision_id": decision.id, "person_id": None}).one()
     follow_up = _follow_up(ctx, decision, rules, None, counts)
     if follow_up != REFRESH:
         return _apply(ctx, decision, rules, follow_up)
     version, voted, recused, _ = counts
-    key = ("reminders_planned", decision.id)
-    basis = (as_utc(decision.closes_at) if decision.closes_at else None, decision.title,
-             decision.confidential_category, decision.body_id, ctx.rules_version_id, ctx.today)
+    key, basis = (_PLANNED, decision.id), _reminder_basis(ctx, decision)
     viewers = ctx.runtime.viewers
     last = viewers.derived(key, version)
     if last is not None and last[0] == basis and last[1] == (voted, recused):
         return False
-    seats = voting_seats(ctx, decision.body_id)
-    # Seats only ever join the voted or recused (a recusal withdraws a vote, nothing removes a
-    # recusal): then only people leave the list. Anything else, and everyone is replanned.
     if last is not None and last[0] == basis and recused >= last[1][1] and voted + recused >= sum(last[1]):
-        done = _done_seats(ctx, decision)
-        waiting = {s.person_id for s in seats if s.id not in done}
-        drop_recipients(ctx, DEADLINE_KIND, OBJECT_TYPE, decision.id,
-                        {s.person_id for s in seats if s.id in done} - waiting)
+        drop_recipients(ctx, DEADLINE_KIND, OBJECT_TYPE, [decision.id], _still_to_vote(ctx.today))
     else:
-        _refresh_deadline(ctx, decision, seats)
+        _refresh_deadline(ctx, decision, voting_seats(ctx, decision.body_id))
     ctx.after_commit(lambda: viewers.keep(key, version, (basis, (voted, recused))))
     return False
 

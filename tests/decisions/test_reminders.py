@@ -100,3 +100,35 @@ def test_the_sweep_takes_voters_off_the_reminders_without_replanning_everyone(cl
         decision = ctx.session.get(service.Decision, decision_id)
         service._refresh_deadline(ctx, decision, service.voting_seats(ctx, decision.body_id))
     assert outbox(decision_id) == after_sweep
+
+
+def test_one_sweep_takes_the_voters_off_every_open_vote_in_two_statements(client, app, voters):
+    """A general assembly opens many votes at once; while they are all being voted on, the
+    sweep's pass costs the same two statements (list the open votes with their counts, cancel
+    the reminders of everyone who has no seat left to vote with) however many there are."""
+    from sqlalchemy import event
+
+    runtime = app.state.runtime
+    ids = [create_and_open(client, voters[CHAIR]) for _ in range(4)]
+    service.close_due_decisions(runtime)  # this process's first pass plans each one
+    for n, decision_id in enumerate(ids):
+        assert vote(client, voters[MEMBERS[n % 2]], decision_id, "yes").status_code == 201
+        assert _planned(app, decision_id, MEMBERS[n % 2]) >= 1  # far from a reminder: left to the sweep
+
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args):
+        if statement.lstrip().split(None, 1)[0].upper() in ("SELECT", "UPDATE", "INSERT", "DELETE"):
+            statements.append(statement)
+
+    engine = runtime.database.engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        assert service.close_due_decisions(runtime) == []
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert len(statements) == 2, statements
+    for n, decision_id in enumerate(ids):
+        assert _planned(app, decision_id, MEMBERS[n % 2]) == 0
+        assert _planned(app, decision_id, MEMBERS[(n + 1) % 2]) >= 1
+        assert _planned(app, decision_id, MEMBERS[2]) >= 1
