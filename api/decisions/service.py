@@ -523,11 +523,20 @@ def cast_vote(ctx: Context, decision_id: int, choice: str, *, seat_id: int | Non
         # The usual case, a titular's first vote, in one round trip: inserted only if the seat
         # has no vote, no recusal and no proxy given here, with the counts its follow-up needs.
         # Otherwise nothing is inserted and the checks below say which, as for any other ballot.
-        inserted = _insert_vote(connection, _INSERT_FIRST_VOTE, {**row, **params})
+        if connection.dialect.name == "postgresql":
+            # Its register event in the same statement, written only if the vote is.
+            event = register.pending_values_for(
+                ctx, decision, "vote.cast", object_type=OBJECT_TYPE, at=at,
+                after=_vote_event(ballot, choice, hidden, cast_by=viewer.id, channel=channel, reason=reason),
+                rules_version_id=decision.rules_version_id)
+            inserted = _insert_vote(connection, _INSERT_FIRST_VOTE_WITH_EVENT, {**row, **params, **event})
+        else:
+            inserted = event = _insert_vote(connection, _INSERT_FIRST_VOTE, {**row, **params})
         if inserted is not None:
             vote_id, version, others, recused, first_reminder = inserted
             counts = (version, others + 1, recused, first_reminder)
-            return _first_vote_cast(ctx, decision, rules, ballot, Vote(id=vote_id, **row), hidden, counts)
+            return _first_vote_cast(ctx, decision, rules, ballot, Vote(id=vote_id, **row), hidden, counts,
+                                    event_written=connection.dialect.name == "postgresql")
     recusal_id, vote_id, given_to = connection.execute(
         _SEAT_CHECK_WITH_PROXY if titular else _SEAT_CHECK, params).one()
     if given_to is not None and _delegation_allowed(ctx, rules, decision):
@@ -583,18 +592,21 @@ def _insert_vote(connection, statement, params: dict) -> Row | None:
 
 
 def _first_vote_cast(ctx: Context, decision: Decision, rules: GovernanceRules, ballot: Ballot,
-                     vote: Vote, hidden: bool, counts: Row | tuple | None = None) -> tuple[Decision, Vote, str]:
+                     vote: Vote, hidden: bool, counts: Row | tuple | None = None,
+                     event_written: bool = False) -> tuple[Decision, Vote, str]:
     """A seat's first vote is in (the returned vote is not attached to the session: later
-    reads in this transaction see the row in the database): the register, then what it leads
-    to, worked out from the `counts` the vote's insert returned.
+    reads in this transaction see the row in the database): the register (unless the vote's
+    own statement wrote its event: `event_written`), then what it leads to, worked out from
+    the `counts` the vote's insert returned.
 
     The vote's event is written pending (`deferred`): votes on different decisions do not
     queue on the register's head; a close that the vote causes links it first, in order."""
     follow_up = _follow_up(ctx, decision, rules, ballot.seat_person_id, counts)
-    register.record_for(ctx, decision, "vote.cast", object_type=OBJECT_TYPE,
-                        after=_vote_event(ballot, vote.choice, hidden, cast_by=vote.person_id,
-                                          channel=vote.channel, reason=vote.reason),
-                        rules_version_id=decision.rules_version_id, deferred=True)
+    if not event_written:
+        register.record_for(ctx, decision, "vote.cast", object_type=OBJECT_TYPE,
+                            after=_vote_event(ballot, vote.choice, hidden, cast_by=vote.person_id,
+                                              channel=vote.channel, reason=vote.reason),
+                            rules_version_id=decision.rules_version_id, deferred=True)
     _apply(ctx, decision, rules, follow_up)
     return decision, vote, "cast"
 
@@ -742,6 +754,16 @@ def _still_to_vote(today):
 _SEAT_CHECK, _SEAT_CHECK_WITH_PROXY = _seat_check(False), _seat_check(True)
 _INSERT_VOTE = Vote.__table__.insert().returning(Vote.__table__.c.id)
 _INSERT_FIRST_VOTE = _insert_first_vote()
+
+
+def _insert_first_vote_with_event():
+    """PostgreSQL: `_INSERT_FIRST_VOTE` and, when it inserted the vote, its pending register
+    event (`register.insert_pending_from`), in one statement; returns what the first returns."""
+    inserted = _INSERT_FIRST_VOTE.cte("inserted_vote")
+    return select(*inserted.c).add_cte(register.insert_pending_from(inserted).cte("vote_event"))
+
+
+_INSERT_FIRST_VOTE_WITH_EVENT = _insert_first_vote_with_event()
 _FOLLOW_UP, _CURRENT_VOTING_SEATS = _follow_up_counts(), _current_voting_seats()
 _OPEN_DECISIONS = _open_decisions()
 

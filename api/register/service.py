@@ -244,6 +244,31 @@ def record(
     return _append(session, event, key)
 
 
+# --- a pending event written by the caller's own statement (the vote, on PostgreSQL) -------
+
+def pending_values_for(ctx: Any, obj: Any, action: str, *, object_type: str, after: dict | None,
+                       rules_version_id: int | None, at: datetime) -> dict:
+    """The bound values of `insert_pending_from` for a pending event about `obj`, written by
+    the person of the unit of work (what `record_for(..., deferred=True)` would write)."""
+    category, body_id = scope_of(obj)
+    return {f"event_{name}": value for name, value in {
+        "seq": None, "prev_hash": None, "hash": None, "signature": None,
+        "occurred_at": as_utc(at), "actor_id": ctx.actor_id, "action": action,
+        "object_type": object_type, "object_id": obj.id, "before": None, "after": _jsonable(after),
+        "confidential_category": category, "body_id": body_id, "rules_version_id": rules_version_id,
+    }.items()}
+
+
+def insert_pending_from(source: Any) -> Any:
+    """INSERT one pending event (values bound as `event_<column>`, see `pending_values_for`)
+    for each row of `source`, a CTE of the caller's statement: on PostgreSQL the vote's event
+    is written by the vote's own INSERT (one round trip fewer on every vote), and only when
+    that INSERT inserted the vote."""
+    table = RegisterEvent.__table__
+    values = select(*(bindparam(f"event_{name}", type_=table.c[name].type) for name in _EVENT_COLUMNS))
+    return table.insert().from_select(_EVENT_COLUMNS, values.select_from(source))
+
+
 def scope_of(obj: Any) -> Scope:
     """(confidential category, body) of an object, as its model declares them."""
     return getattr(obj, "confidential_category", None), getattr(obj, "body_id", None)
