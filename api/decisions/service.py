@@ -169,6 +169,31 @@ _LOCK_DECISION = (select(Decision).where(Decision.id == bindparam("decision_id")
                   .execution_options(populate_existing=True))
 
 
+# What a vote reads of its decision (`cast_vote`): every column but the long ones.
+_LOCK_FOR_VOTE = (select(*(c for c in Decision.__table__.c if c.key not in ("text", "outcome", "withdrawal_reason")))
+                  .where(Decision.id == bindparam("decision_id")).with_for_update())
+
+
+def _lock_for_vote(ctx: Context, decision_id: int) -> Row:
+    """The decision's columns a vote reads, locked (FOR UPDATE; BEGIN IMMEDIATE on SQLite),
+    or 404. A plain row: the ORM's object cost as much again as the query, on every vote. The
+    object is loaded (`_as_object`) where a vote leads further: another ballot than the
+    titular's first vote, a changed vote, the closing."""
+    ctx.session.flush()
+    decision = ctx.session.connection().execute(_LOCK_FOR_VOTE, {"decision_id": decision_id}).first()
+    if decision is None or not ctx.viewer.can_see(decision.confidential_category, decision.body_id):
+        raise NotFound("decision.not_found")
+    return decision
+
+
+def _as_object(ctx: Context, decision: Decision | Row) -> Decision:
+    """The decision itself for a row of `_LOCK_FOR_VOTE` (already locked by this transaction)."""
+    if isinstance(decision, Decision):
+        return decision
+    return ctx.session.execute(select(Decision).where(Decision.id == decision.id)
+                               .execution_options(populate_existing=True)).scalar_one()
+
+
 def get_visible(ctx: Context, decision_id: int, lock: bool = False) -> Decision:
     """The decision, or 404 when it does not exist or the viewer may not see it.
 
@@ -475,7 +500,9 @@ def _vote_event(ballot: Ballot, choice: str | None, hidden: bool, *, cast_by: in
 
 def cast_vote(ctx: Context, decision_id: int, choice: str, *, seat_id: int | None = None,
               channel: str = "api", reason: str | None = None) -> tuple[Decision, Vote, str]:
-    """Record the viewer's vote for a seat; returns (decision, vote, "cast"|"changed"|"unchanged").
+    """Record the viewer's vote for a seat; returns (decision, vote, "cast"|"changed"|"unchanged"),
+    the decision as a row of its columns (`_lock_for_vote`) or, when the vote needed it or
+    closed it, the decision itself: either way with its id, state and `closed_at` as they are.
 
     The seat is the viewer's own voting seat, or (`seat_id`) one they hold an alternate's
     place or a written proxy for (see `ballots_of`). A seat's vote counts once, whoever casts
@@ -493,7 +520,7 @@ def cast_vote(ctx: Context, decision_id: int, choice: str, *, seat_id: int | Non
     choice = str(Choice(choice))
     channel = channel if channel in CHANNELS else "api"
     reason = (reason or "").strip()[:2000] or None
-    decision = get_visible(ctx, decision_id, lock=True)
+    decision = _lock_for_vote(ctx, decision_id)
     if decision.rules_version_id is None:
         raise Conflict("decision.vote_not_open")
     rules = ctx.rules_of_version(decision.rules_version_id)
@@ -510,6 +537,7 @@ def cast_vote(ctx: Context, decision_id: int, choice: str, *, seat_id: int | Non
         # the same round trip as its recusal and its vote.
         ballot = Ballot(own.id, own.person_id, own.organisation_id, "titular")
     else:
+        decision = _as_object(ctx, decision)
         ballot = _ballot_for(ctx, decision, rules, seat_id)
     hidden = kind.results_hidden_until_close or kind.secret_ballot
     params = {"decision_id": decision.id, "seat_id": ballot.seat_id,
@@ -537,6 +565,7 @@ def cast_vote(ctx: Context, decision_id: int, choice: str, *, seat_id: int | Non
             counts = (version, others + 1, recused, first_reminder)
             return _first_vote_cast(ctx, decision, rules, ballot, Vote(id=vote_id, **row), hidden, counts,
                                     event_written=connection.dialect.name == "postgresql")
+    decision = _as_object(ctx, decision)  # for the paths below
     recusal_id, vote_id, given_to = connection.execute(
         _SEAT_CHECK_WITH_PROXY if titular else _SEAT_CHECK, params).one()
     if given_to is not None and _delegation_allowed(ctx, rules, decision):
@@ -607,7 +636,8 @@ def _first_vote_cast(ctx: Context, decision: Decision, rules: GovernanceRules, b
                             after=_vote_event(ballot, vote.choice, hidden, cast_by=vote.person_id,
                                               channel=vote.channel, reason=vote.reason),
                             rules_version_id=decision.rules_version_id, deferred=True)
-    _apply(ctx, decision, rules, follow_up)
+    if _apply(ctx, decision, rules, follow_up):
+        decision = _as_object(ctx, decision)  # closed: the caller sees its new state
     return decision, vote, "cast"
 
 
@@ -770,7 +800,7 @@ _OPEN_DECISIONS = _open_decisions()
 
 def _apply(ctx: Context, decision: Decision, rules: GovernanceRules, follow_up: str | None) -> bool:
     if follow_up == CLOSE:
-        close_decision(ctx, decision, rules)
+        close_decision(ctx, _as_object(ctx, decision), rules)
         return True
     if follow_up == REFRESH:
         _refresh_deadline(ctx, decision, voting_seats(ctx, decision.body_id))
