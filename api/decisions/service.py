@@ -551,7 +551,8 @@ def cast_vote(ctx: Context, decision_id: int, choice: str, *, seat_id: int | Non
         # The usual case, a titular's first vote, in one round trip: inserted only if the seat
         # has no vote, no recusal and no proxy given here, with the counts its follow-up needs.
         # Otherwise nothing is inserted and the checks below say which, as for any other ballot.
-        if connection.dialect.name == "postgresql":
+        one_statement = connection.dialect.name == "postgresql"
+        if one_statement:
             # Its register event in the same statement, written only if the vote is.
             event = register.pending_values_for(
                 ctx, decision, "vote.cast", object_type=OBJECT_TYPE, at=at,
@@ -559,12 +560,12 @@ def cast_vote(ctx: Context, decision_id: int, choice: str, *, seat_id: int | Non
                 rules_version_id=decision.rules_version_id)
             inserted = _insert_vote(connection, _INSERT_FIRST_VOTE_WITH_EVENT, {**row, **params, **event})
         else:
-            inserted = event = _insert_vote(connection, _INSERT_FIRST_VOTE, {**row, **params})
+            inserted = _insert_vote(connection, _INSERT_FIRST_VOTE, {**row, **params})
         if inserted is not None:
             vote_id, version, others, recused, first_reminder = inserted
             counts = (version, others + 1, recused, first_reminder)
             return _first_vote_cast(ctx, decision, rules, ballot, Vote(id=vote_id, **row), hidden, counts,
-                                    event_written=connection.dialect.name == "postgresql")
+                                    event_written=one_statement)
     decision = _as_object(ctx, decision)  # for the paths below
     recusal_id, vote_id, given_to = connection.execute(
         _SEAT_CHECK_WITH_PROXY if titular else _SEAT_CHECK, params).one()
@@ -938,6 +939,21 @@ def _reminder_basis(ctx: Context, decision: Decision | Row) -> tuple:
             decision.confidential_category, decision.body_id, ctx.rules_version_id, ctx.today)
 
 
+def _since_planned(last: tuple | None, basis: tuple, counts: tuple[int, int]) -> str:
+    """Compared with what a decision's reminders were last planned from (`last`: basis and
+    (voted, recused)): SKIP when nothing changed; DROP when only votes or recusals came in
+    (seats only ever join the voted or recused: a recusal withdraws a vote, nothing removes a
+    recusal), so only people leave the list; OWN (replan everyone) otherwise."""
+    if last is None or last[0] != basis:
+        return OWN
+    if counts == last[1]:
+        return SKIP
+    (voted, recused), (voted_before, recused_before) = counts, last[1]
+    if recused < recused_before or voted + recused < voted_before + recused_before:
+        return OWN
+    return DROP
+
+
 def _sweep_step(ctx: Context, row: Row, at: datetime) -> str:
     """What the sweep does with an open decision (a `_OPEN_DECISIONS` row): SKIP when nothing
     changed since its reminders were planned; DROP when only votes or recusals came in (seats
@@ -947,14 +963,10 @@ def _sweep_step(ctx: Context, row: Row, at: datetime) -> str:
     if row.closes_at is not None and row.closes_at <= at:
         return OWN
     viewers = ctx.runtime.viewers
-    last = viewers.derived((_PLANNED, row.id), row.version)
-    if last is None or last[0] != _reminder_basis(ctx, row):
-        return OWN
-    voted, recused = last[1]
-    if (row.voted, row.recused) == (voted, recused):
-        return SKIP
-    if row.recused < recused or row.voted + row.recused < voted + recused:
-        return OWN
+    step = _since_planned(viewers.derived((_PLANNED, row.id), row.version), _reminder_basis(ctx, row),
+                          (row.voted, row.recused))
+    if step != DROP:
+        return step
     rules = ctx.rules_of_version(row.rules_version_id)
     kind = rules.decision_kinds.get(row.kind)
     current = viewers.derived(("current_voting_seats", row.body_id, ctx.today), row.version)
@@ -990,10 +1002,10 @@ def _after_sweep(ctx: Context, decision: Decision, rules: GovernanceRules) -> bo
     version, voted, recused, _ = counts
     key, basis = (_PLANNED, decision.id), _reminder_basis(ctx, decision)
     viewers = ctx.runtime.viewers
-    last = viewers.derived(key, version)
-    if last is not None and last[0] == basis and last[1] == (voted, recused):
+    step = _since_planned(viewers.derived(key, version), basis, (voted, recused))
+    if step == SKIP:
         return False
-    if last is not None and last[0] == basis and recused >= last[1][1] and voted + recused >= sum(last[1]):
+    if step == DROP:
         drop_recipients(ctx, DEADLINE_KIND, OBJECT_TYPE, [decision.id], _still_to_vote(ctx.today))
     else:
         _refresh_deadline(ctx, decision, voting_seats(ctx, decision.body_id))
